@@ -1,0 +1,1 @@
+//! Running units of a battery.
