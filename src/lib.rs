@@ -1,6 +1,7 @@
 //! greenloop: drives deploy → test → diff → report → fix loops against staging until green.
 #![deny(unsafe_code)]
 
+pub mod config;
 pub mod junit;
 pub mod model;
 pub mod redact;

@@ -1,0 +1,29 @@
+//! Every default value in one place; the README's configuration reference quotes these.
+
+use std::time::Duration;
+
+/// `[server] listen`.
+pub const LISTEN: &str = "127.0.0.1:7878";
+/// `[paths] loops`.
+pub const LOOPS_DIR: &str = "loops";
+/// `[paths] reports`.
+pub const REPORTS_DIR: &str = "reports";
+/// `[paths] state`.
+pub const STATE_DIR: &str = "state";
+/// Where the daemon settings live, relative to the root.
+pub const CONFIG_FILE: &str = "config/greenloop.toml";
+/// `[limits] max_concurrent_loops`.
+pub const MAX_CONCURRENT_LOOPS: u32 = 2;
+/// `[limits] kill_grace`: between SIGTERM and SIGKILL of a suite's process group.
+pub const KILL_GRACE: Duration = Duration::from_secs(5);
+/// `[limits] log_head`: bytes of a suite's output kept from its start.
+pub const LOG_HEAD: u64 = 1024 * 1024;
+/// `[limits] log_tail`: bytes of a suite's output kept from its end.
+pub const LOG_TAIL: u64 = 1024 * 1024;
+/// `[battery] parallel`: suites run one at a time unless a loop says otherwise.
+pub const PARALLEL: u32 = 1;
+/// `pass_threshold`: every non-critical test must pass.
+pub const PASS_THRESHOLD: f64 = 1.0;
+/// A suite's `timeout` when it sets none: long enough for a real battery, short enough that a
+/// hang does not hold the loop for a day.
+pub const SUITE_TIMEOUT: Duration = Duration::from_secs(30 * 60);

@@ -1,0 +1,164 @@
+//! Config errors that point at `file:line:column` and show the offending line with a caret.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// One problem in one config file, located by line and column (both 1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file, as the user named it (relative to the root when it is inside).
+    pub path: PathBuf,
+    /// What is wrong, lowercase, without a trailing period.
+    pub message: String,
+    /// Where, when the problem has a place in the file.
+    pub location: Option<Location>,
+}
+
+/// A place in a file and the text around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The whole line the problem starts on.
+    pub source_line: String,
+    /// How many characters of that line to underline (at least one).
+    pub width: usize,
+}
+
+impl Diagnostic {
+    /// A problem at byte range `span` of `source`.
+    pub fn at(path: &Path, source: &str, span: Range<usize>, message: impl Into<String>) -> Self {
+        Self {
+            path: path.to_owned(),
+            message: message.into(),
+            location: Some(Location::of(source, span)),
+        }
+    }
+
+    /// A problem with the file as a whole (unreadable, missing).
+    pub fn whole_file(path: &Path, message: impl Into<String>) -> Self {
+        Self {
+            path: path.to_owned(),
+            message: message.into(),
+            location: None,
+        }
+    }
+}
+
+impl Location {
+    /// Finds the line and column of `span.start` in `source`.
+    fn of(source: &str, span: Range<usize>) -> Self {
+        let start = floor_char_boundary(source, span.start.min(source.len()));
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
+        let source_line = source[line_start..line_end].trim_end_matches('\r');
+        let column = source[line_start..start].chars().count() + 1;
+        let end = floor_char_boundary(source, span.end.clamp(start, line_end));
+        let width = source[start..end].chars().count().max(1);
+        Self {
+            line: source[..start].matches('\n').count() + 1,
+            column,
+            source_line: source_line.to_owned(),
+            width,
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error: {}", self.message)?;
+        let Some(loc) = &self.location else {
+            return write!(f, "  --> {}", self.path.display());
+        };
+        let gutter = loc.line.to_string().len();
+        let pad = " ".repeat(gutter);
+        let indent: String = loc
+            .source_line
+            .chars()
+            .take(loc.column - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        writeln!(
+            f,
+            "{pad}--> {}:{}:{}",
+            self.path.display(),
+            loc.line,
+            loc.column
+        )?;
+        writeln!(f, "{pad} |")?;
+        writeln!(f, "{} | {}", loc.line, loc.source_line)?;
+        write!(f, "{pad} | {indent}{}", "^".repeat(loc.width))
+    }
+}
+
+/// Every problem found in a set of config files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// Whether nothing is wrong.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, diagnostic) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n\n")?;
+            }
+            write!(f, "{diagnostic}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(diagnostic: Diagnostic) -> Self {
+        Self(vec![diagnostic])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_at_line_and_column_with_a_caret_under_the_span() {
+        let source = "a = 1\n  timout = \"2m\"\n";
+        let start = source.find("timout").unwrap();
+        let diagnostic = Diagnostic::at(
+            Path::new("loops/x.toml"),
+            source,
+            start..start + 6,
+            "unknown field `timout`",
+        );
+        assert_eq!(
+            diagnostic.to_string(),
+            "error: unknown field `timout`\n  --> loops/x.toml:2:3\n  |\n2 |   timout = \"2m\"\n  |   ^^^^^^"
+        );
+    }
+
+    #[test]
+    fn a_span_past_the_end_points_at_the_last_line() {
+        let source = "a = [1,\n";
+        let d = Diagnostic::at(Path::new("f.toml"), source, 99..100, "unclosed array");
+        let loc = d.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 1));
+    }
+}

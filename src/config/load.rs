@@ -1,0 +1,111 @@
+//! Reading config files from disk: TOML errors and validation errors become [`Diagnostics`].
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use super::checker::Checker;
+use super::daemon::{self, DaemonConfig};
+use super::defaults;
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::plan::{self, LoopPlan};
+use crate::model::LoopName;
+
+/// Loads `config/greenloop.toml` under `root`; its absence means every default.
+pub fn daemon_config(root: &Path) -> Result<DaemonConfig, Diagnostics> {
+    let path = root.join(defaults::CONFIG_FILE);
+    if !path.exists() {
+        return Ok(DaemonConfig::defaults(root));
+    }
+    let shown = shown_path(root, &path);
+    let source = read(&path, &shown)?;
+    let raw = parse(&shown, &source)?;
+    let mut check = Checker::new(&shown, &source);
+    daemon::validate(raw, root, &mut check).ok_or(Diagnostics(check.diagnostics))
+}
+
+/// Loads and validates `loops/<name>.toml`.
+pub fn loop_plan(config: &DaemonConfig, name: &str) -> Result<LoopPlan, Diagnostics> {
+    let path = config.loops_dir.join(format!("{name}.toml"));
+    let shown = shown_path(&config.root, &path);
+    let loop_name =
+        LoopName::new(name).map_err(|e| Diagnostic::whole_file(&shown, e.to_string()))?;
+    if !path.exists() {
+        let known = loop_names(config).unwrap_or_default().join(", ");
+        return Err(Diagnostic::whole_file(
+            &shown,
+            format!(
+                "no loop called `{name}` (loops here: {})",
+                if known.is_empty() { "none" } else { &known }
+            ),
+        )
+        .into());
+    }
+    let source = read(&path, &shown)?;
+    let raw = parse(&shown, &source)?;
+    let mut check = Checker::new(&shown, &source);
+    let mut plan = plan::validate(loop_name, raw, &config.root, &mut check)
+        .ok_or(Diagnostics(check.diagnostics))?;
+    plan.path = shown;
+    Ok(plan)
+}
+
+/// The names of every `*.toml` in the loops directory, sorted.
+pub fn loop_names(config: &DaemonConfig) -> std::io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(&config.loops_dir)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .filter_map(|path| path.file_stem()?.to_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Validates the daemon config and every loop file, returning every problem found.
+pub fn check_all(root: &Path) -> (Vec<String>, Diagnostics) {
+    let config = match daemon_config(root) {
+        Ok(config) => config,
+        Err(diagnostics) => return (Vec::new(), diagnostics),
+    };
+    let names = match loop_names(&config) {
+        Ok(names) => names,
+        Err(e) => {
+            let shown = shown_path(root, &config.loops_dir);
+            return (
+                Vec::new(),
+                Diagnostic::whole_file(&shown, format!("failed to list loop files: {e}")).into(),
+            );
+        }
+    };
+    let mut all = Vec::new();
+    let mut ok = Vec::new();
+    for name in names {
+        match loop_plan(&config, &name) {
+            Ok(_) => ok.push(name),
+            Err(Diagnostics(found)) => all.extend(found),
+        }
+    }
+    (ok, Diagnostics(all))
+}
+
+fn read(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::whole_file(shown, format!("failed to read: {e}")))
+}
+
+fn parse<T: DeserializeOwned>(shown: &Path, source: &str) -> Result<T, Diagnostic> {
+    toml::from_str(source).map_err(|e| {
+        let message = e.message().trim().to_owned();
+        match e.span() {
+            Some(span) => Diagnostic::at(shown, source, span, message),
+            None => Diagnostic::whole_file(shown, message),
+        }
+    })
+}
+
+/// `path` relative to `root` when it is inside, so messages read `loops/x.toml:3:7`.
+fn shown_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root)
+        .map_or_else(|_| path.to_owned(), Path::to_owned)
+}

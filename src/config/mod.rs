@@ -1,0 +1,17 @@
+//! Configuration: `config/greenloop.toml` and `loops/<name>.toml`, from raw TOML to a plan.
+
+mod checker;
+pub mod daemon;
+pub mod defaults;
+pub mod diagnostic;
+pub mod load;
+pub mod plan;
+mod raw;
+pub mod secret;
+pub mod template;
+
+pub use daemon::DaemonConfig;
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use load::{check_all, daemon_config, loop_names, loop_plan};
+pub use plan::{LoopPlan, SuitePlan};
+pub use template::Template;

@@ -1,0 +1,103 @@
+//! The config files exactly as written: serde structs that reject unknown keys and keep spans.
+//!
+//! Nothing here is checked beyond TOML types; [`super::plan`] validates these into a plan and
+//! uses the spans to point at the offending text.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// `loops/<name>.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoop {
+    pub title: Option<String>,
+    pub focus: Option<String>,
+    pub environment: Option<String>,
+    pub max_iterations: Option<Spanned<u32>>,
+    pub pass_threshold: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub vars: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub secrets: BTreeMap<Spanned<String>, Spanned<RawSecret>>,
+    #[serde(default)]
+    pub env: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub battery: RawBattery,
+    #[serde(default, rename = "suite")]
+    pub suites: Vec<RawSuite>,
+}
+
+/// Where a secret's value comes from: `{ env = "NAME" }` or `{ file = "path" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecret {
+    pub env: Option<String>,
+    pub file: Option<String>,
+}
+
+/// `[battery]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBattery {
+    pub parallel: Option<Spanned<u32>>,
+}
+
+/// One `[[suite]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSuite {
+    pub name: Spanned<String>,
+    pub command: Spanned<Vec<Spanned<String>>>,
+    pub workdir: Option<Spanned<String>>,
+    #[serde(default)]
+    pub env: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub junit: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub idle_timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    pub critical: bool,
+    pub impact: Option<String>,
+}
+
+/// `config/greenloop.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDaemon {
+    #[serde(default)]
+    pub server: RawServer,
+    #[serde(default)]
+    pub paths: RawPaths,
+    #[serde(default)]
+    pub limits: RawLimits,
+}
+
+/// `[server]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub listen: Option<Spanned<String>>,
+    pub token: Option<Spanned<RawSecret>>,
+    #[serde(default)]
+    pub public_read: bool,
+}
+
+/// `[paths]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPaths {
+    pub loops: Option<String>,
+    pub reports: Option<String>,
+    pub state: Option<String>,
+}
+
+/// `[limits]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub max_concurrent_loops: Option<Spanned<u32>>,
+    pub kill_grace: Option<Spanned<String>>,
+    pub log_head: Option<Spanned<String>>,
+    pub log_tail: Option<Spanned<String>>,
+}

@@ -1,0 +1,15 @@
+//! Typed results of an iteration: test outcomes, suite outcomes, verdicts and ids.
+//!
+//! Every other module speaks these types: the runner and JUnit reader produce them, the
+//! reporters consume them. An outcome is an enum carrying its own data, so a "passed" test with a
+//! failure message cannot be represented.
+
+mod names;
+mod process;
+mod test;
+mod verdict;
+
+pub use names::{InvalidLoopName, LoopName};
+pub use process::ProcessEnd;
+pub use test::{Outcome, TestId, TestResult, TestStatus, collapse_whitespace};
+pub use verdict::{Totals, Verdict};
