@@ -150,7 +150,7 @@ mod tests {
         );
         assert_eq!(
             diagnostic.to_string(),
-            "error: unknown field `timout`\n  --> loops/x.toml:2:3\n  |\n2 |   timout = \"2m\"\n  |   ^^^^^^"
+            "error: unknown field `timout`\n --> loops/x.toml:2:3\n  |\n2 |   timout = \"2m\"\n  |   ^^^^^^"
         );
     }
 
