@@ -2,7 +2,9 @@
 #![deny(unsafe_code)]
 
 pub mod config;
+pub mod integrity;
 pub mod junit;
 pub mod model;
 pub mod redact;
 pub mod runner;
+pub mod verdict;

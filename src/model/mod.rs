@@ -4,12 +4,18 @@
 //! reporters consume them. An outcome is an enum carrying its own data, so a "passed" test with a
 //! failure message cannot be represented.
 
+mod integrity;
+mod iteration;
 mod names;
 mod process;
+mod suite;
 mod test;
 mod verdict;
 
+pub use integrity::{Finding, FindingKind};
+pub use iteration::{Host, Iteration};
 pub use names::{InvalidLoopName, LoopName};
 pub use process::ProcessEnd;
+pub use suite::{ProcessRun, ResultSource, SuiteResult, SuiteRun, SuiteStatus};
 pub use test::{Outcome, TestId, TestResult, TestStatus, collapse_whitespace};
 pub use verdict::{Totals, Verdict};

@@ -1,0 +1,100 @@
+//! A whole iteration: what ran, when, on which machine, and what it amounts to.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::integrity::Finding;
+use super::names::LoopName;
+use super::suite::SuiteResult;
+use super::test::TestResult;
+use super::verdict::{Totals, Verdict};
+
+/// Everything known about one iteration once it has finished.
+#[derive(Debug, Clone)]
+pub struct Iteration {
+    /// The loop definition.
+    pub loop_name: LoopName,
+    /// Its `title`.
+    pub title: String,
+    /// Its `focus`.
+    pub focus: Option<String>,
+    /// Its `environment`.
+    pub environment: Option<String>,
+    /// Loop number, from 1.
+    pub loop_number: u32,
+    /// Iteration number within the loop, from 1.
+    pub number: u32,
+    /// What started it, e.g. "manual (cli)".
+    pub trigger: String,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: DateTime<Utc>,
+    /// Every suite, in loop-file order.
+    pub suites: Vec<SuiteResult>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why the verdict is `error`, when it is.
+    pub error: Option<String>,
+    /// Counts over every test.
+    pub totals: Totals,
+    /// Reasons to distrust the results.
+    pub integrity: Vec<Finding>,
+    /// The machine greenloop ran on.
+    pub host: Host,
+}
+
+impl Iteration {
+    /// Every test of every suite.
+    pub fn tests(&self) -> impl Iterator<Item = &TestResult> {
+        self.suites.iter().flat_map(|suite| suite.tests.iter())
+    }
+
+    /// The highest peak memory of any suite.
+    pub fn peak_rss_bytes(&self) -> Option<u64> {
+        self.suites
+            .iter()
+            .filter_map(|suite| match &suite.run {
+                super::suite::SuiteRun::Ran(process) => process.peak_rss_bytes,
+                super::suite::SuiteRun::NotStarted { .. } => None,
+            })
+            .max()
+    }
+}
+
+/// The machine an iteration ran on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Host {
+    /// Host name.
+    pub hostname: String,
+    /// Operating system and kernel, e.g. "linux 6.1.0 (x86_64)".
+    pub os: String,
+    /// Number of CPUs.
+    pub cpus: usize,
+    /// greenloop's own version.
+    pub greenloop_version: String,
+}
+
+impl Host {
+    /// Describes the machine this process runs on.
+    pub fn current() -> Self {
+        let uname = nix::sys::utsname::uname().ok();
+        let field = |f: fn(&nix::sys::utsname::UtsName) -> &std::ffi::OsStr| {
+            uname
+                .as_ref()
+                .map(|u| f(u).to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        Self {
+            hostname: field(|u| u.nodename()),
+            os: format!(
+                "{} {} ({})",
+                std::env::consts::OS,
+                field(|u| u.release()),
+                std::env::consts::ARCH
+            ),
+            cpus: std::thread::available_parallelism().map_or(1, usize::from),
+            greenloop_version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
