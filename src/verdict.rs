@@ -43,7 +43,7 @@ mod tests {
     use super::*;
     use crate::model::{Outcome, ProcessEnd, ProcessRun, ResultSource, TestId, TestResult};
 
-    fn suite(name: &str, critical: bool, end: ProcessEnd, outcomes: &[Outcome]) -> SuiteResult {
+    fn suite(name: &str, critical: bool, end: ProcessEnd, outcomes: Vec<Outcome>) -> SuiteResult {
         SuiteResult {
             name: name.into(),
             critical,
@@ -62,12 +62,12 @@ mod tests {
             declared_tests: None,
             log: None,
             tests: outcomes
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(i, outcome)| TestResult {
                     id: TestId::new(name, "c", &i.to_string()),
                     suite: name.into(),
-                    outcome: outcome.clone(),
+                    outcome,
                     duration_s: Some(0.1),
                     attempts: 1,
                 })
@@ -94,7 +94,12 @@ mod tests {
         let cases: Vec<(&str, Vec<SuiteResult>, f64, Verdict)> = vec![
             (
                 "all pass",
-                vec![suite("a", true, ok.clone(), &[pass.clone(), skip.clone()])],
+                vec![suite(
+                    "a",
+                    true,
+                    ok.clone(),
+                    vec![pass.clone(), skip.clone()],
+                )],
                 1.0,
                 Verdict::Green,
             ),
@@ -112,7 +117,7 @@ mod tests {
             (
                 "non-critical failure under the threshold",
                 vec![
-                    suite("a", true, ok.clone(), &[pass.clone()]),
+                    suite("a", true, ok.clone(), vec![pass.clone()]),
                     suite(
                         "b",
                         false,
@@ -150,13 +155,13 @@ mod tests {
             ),
             (
                 "only skips is not green",
-                vec![suite("a", false, ok.clone(), &[skip.clone()])],
+                vec![suite("a", false, ok.clone(), vec![skip.clone()])],
                 1.0,
                 Verdict::Failing,
             ),
             (
                 "nothing at all is not green",
-                vec![suite("a", false, ok.clone(), &[])],
+                vec![suite("a", false, ok.clone(), vec![])],
                 1.0,
                 Verdict::Failing,
             ),
@@ -177,7 +182,7 @@ mod tests {
             ),
             (
                 "an interrupted suite",
-                vec![suite("a", false, ProcessEnd::Cancelled, &[pass.clone()])],
+                vec![suite("a", false, ProcessEnd::Cancelled, vec![pass.clone()])],
                 1.0,
                 Verdict::Interrupted,
             ),
