@@ -109,7 +109,7 @@ mod tests {
                     "a",
                     false,
                     ProcessEnd::Exited(1),
-                    &[pass.clone(), failed()],
+                    vec![pass.clone(), failed()],
                 )],
                 1.0,
                 Verdict::Failing,
@@ -122,7 +122,7 @@ mod tests {
                         "b",
                         false,
                         ProcessEnd::Exited(1),
-                        &[pass.clone(), pass.clone(), pass.clone(), failed()],
+                        vec![pass.clone(), pass.clone(), pass.clone(), failed()],
                     ),
                 ],
                 0.75,
@@ -134,7 +134,7 @@ mod tests {
                     "a",
                     true,
                     ProcessEnd::Exited(1),
-                    &[pass.clone(), pass.clone(), pass.clone(), failed()],
+                    vec![pass.clone(), pass.clone(), pass.clone(), failed()],
                 )],
                 0.5,
                 Verdict::Failing,
@@ -145,7 +145,7 @@ mod tests {
                     "a",
                     true,
                     ok.clone(),
-                    &[Outcome::Flaky {
+                    vec![Outcome::Flaky {
                         failures: 1,
                         message: "x".into(),
                     }],
@@ -173,7 +173,7 @@ mod tests {
                     ProcessEnd::TimedOut {
                         after: Duration::from_secs(120),
                     },
-                    &[Outcome::Timeout {
+                    vec![Outcome::Timeout {
                         message: "hung".into(),
                     }],
                 )],
@@ -198,7 +198,7 @@ mod tests {
             "a",
             false,
             ProcessEnd::Exited(0),
-            &[Outcome::Error {
+            vec![Outcome::Error {
                 message: "not found".into(),
                 detail: String::new(),
             }],
