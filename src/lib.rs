@@ -6,5 +6,6 @@ pub mod integrity;
 pub mod junit;
 pub mod model;
 pub mod redact;
+pub mod report;
 pub mod runner;
 pub mod verdict;

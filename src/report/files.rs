@@ -1,0 +1,90 @@
+//! Where an iteration's files go, and writing them so a reader never sees half a file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::{json, markdown};
+use crate::model::{Iteration, LoopName};
+use crate::redact::Redactor;
+
+/// The paths of one iteration's files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPaths {
+    /// `reports/<loop>/`.
+    pub dir: PathBuf,
+    /// `<YYYY-MM-DD>_loop-<LLL>_iteration-<III>`.
+    pub stem: String,
+}
+
+impl ReportPaths {
+    /// The paths for loop `loop_number`, iteration `iteration` of `name`, started at `started`.
+    pub fn new(
+        reports_dir: &Path,
+        name: &LoopName,
+        loop_number: u32,
+        iteration: u32,
+        started: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            dir: reports_dir.join(name.as_str()),
+            stem: format!(
+                "{}_loop-{loop_number:03}_iteration-{iteration:03}",
+                started.format("%Y-%m-%d")
+            ),
+        }
+    }
+
+    /// The Markdown report.
+    pub fn markdown(&self) -> PathBuf {
+        self.dir.join(format!("{}.md", self.stem))
+    }
+
+    /// The JSON twin.
+    pub fn json(&self) -> PathBuf {
+        self.dir.join(format!("{}.json", self.stem))
+    }
+
+    /// This iteration's logs, relative to [`Self::dir`].
+    pub fn logs_relative(&self) -> PathBuf {
+        Path::new("logs").join(&self.stem)
+    }
+
+    /// This iteration's logs.
+    pub fn logs(&self) -> PathBuf {
+        self.dir.join(self.logs_relative())
+    }
+}
+
+/// Writes the Markdown and JSON reports and refreshes `latest.md` / `latest.json`. Every file
+/// passes through `redactor` as a last line of defence, and lands by atomic rename.
+pub fn write_iteration(
+    paths: &ReportPaths,
+    iteration: &Iteration,
+    redactor: &Redactor,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(&paths.dir)?;
+    let markdown = redactor.text(&markdown::render(iteration));
+    let json = redactor.text(&json::render(iteration));
+    write_atomic(&paths.markdown(), markdown.as_bytes())?;
+    write_atomic(&paths.json(), json.as_bytes())?;
+    write_atomic(&paths.dir.join("latest.md"), markdown.as_bytes())?;
+    write_atomic(&paths.dir.join("latest.json"), json.as_bytes())
+}
+
+/// Writes `contents` to a temporary file beside `path`, syncs it, and renames it over `path`.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}

@@ -1,0 +1,152 @@
+//! The iteration as JSON: `latest.json` and `<stem>.json`, schema in PRODUCT.md.
+
+use serde::Serialize;
+
+use crate::model::{Finding, Host, Iteration, ResultSource, SuiteResult, SuiteRun, Totals};
+
+/// Goes up on any change to the JSON's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct IterationJson<'a> {
+    schema_version: u32,
+    loop_name: &'a str,
+    title: &'a str,
+    focus: Option<&'a str>,
+    environment_name: Option<&'a str>,
+    #[serde(rename = "loop")]
+    loop_number: u32,
+    iteration: u32,
+    verdict: &'static str,
+    error: Option<&'a str>,
+    trigger: &'a str,
+    started_at: String,
+    finished_at: String,
+    duration_s: f64,
+    totals: Totals,
+    pass_rate: Option<f64>,
+    suites: Vec<SuiteJson<'a>>,
+    tests: Vec<TestJson<'a>>,
+    probes: [(); 0],
+    integrity: &'a [Finding],
+    environment: EnvironmentJson<'a>,
+}
+
+#[derive(Serialize)]
+struct SuiteJson<'a> {
+    name: &'a str,
+    status: &'static str,
+    critical: bool,
+    impact: Option<&'a str>,
+    command: &'a [String],
+    totals: Totals,
+    duration_s: f64,
+    exit: String,
+    results_from: &'static str,
+    junit_files: Vec<String>,
+    declared_tests: Option<u64>,
+    peak_memory_bytes: Option<u64>,
+    output_bytes: u64,
+    output_cut_bytes: u64,
+    log: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TestJson<'a> {
+    id: &'a str,
+    suite: &'a str,
+    status: &'static str,
+    duration_s: Option<f64>,
+    message: &'a str,
+    detail: &'a str,
+    attempts: u32,
+}
+
+#[derive(Serialize)]
+struct EnvironmentJson<'a> {
+    #[serde(flatten)]
+    host: &'a Host,
+    peak_memory_bytes: Option<u64>,
+}
+
+/// Renders `iteration` as pretty JSON.
+pub fn render(iteration: &Iteration) -> String {
+    let json = IterationJson {
+        schema_version: SCHEMA_VERSION,
+        loop_name: iteration.loop_name.as_str(),
+        title: &iteration.title,
+        focus: iteration.focus.as_deref(),
+        environment_name: iteration.environment.as_deref(),
+        loop_number: iteration.loop_number,
+        iteration: iteration.number,
+        verdict: iteration.verdict.as_str(),
+        error: iteration.error.as_deref(),
+        trigger: &iteration.trigger,
+        started_at: iteration.started_at.to_rfc3339(),
+        finished_at: iteration.finished_at.to_rfc3339(),
+        duration_s: seconds(iteration.finished_at - iteration.started_at),
+        totals: iteration.totals,
+        pass_rate: iteration.totals.pass_rate(),
+        suites: iteration.suites.iter().map(suite).collect(),
+        tests: iteration
+            .tests()
+            .map(|test| TestJson {
+                id: test.id.as_str(),
+                suite: &test.suite,
+                status: test.outcome.status().as_str(),
+                duration_s: test.duration_s,
+                message: test.outcome.message(),
+                detail: test.outcome.detail(),
+                attempts: test.attempts,
+            })
+            .collect(),
+        probes: [],
+        integrity: &iteration.integrity,
+        environment: EnvironmentJson {
+            host: &iteration.host,
+            peak_memory_bytes: iteration.peak_rss_bytes(),
+        },
+    };
+    serde_json::to_string_pretty(&json).expect("iteration JSON always serializes") + "\n"
+}
+
+fn suite(suite: &SuiteResult) -> SuiteJson<'_> {
+    let (exit, peak, output, cut) = match &suite.run {
+        SuiteRun::Ran(p) => (
+            p.end.describe(),
+            p.peak_rss_bytes,
+            p.output_bytes,
+            p.cut_bytes,
+        ),
+        SuiteRun::NotStarted { reason } => (format!("not started: {reason}"), None, 0, 0),
+    };
+    let (results_from, junit_files) = match &suite.source {
+        ResultSource::Junit(files) => (
+            "junit",
+            files.iter().map(|f| f.display().to_string()).collect(),
+        ),
+        ResultSource::ExitCode => ("exit_code", Vec::new()),
+        ResultSource::NotRun => ("none", Vec::new()),
+    };
+    SuiteJson {
+        name: &suite.name,
+        status: suite.status().as_str(),
+        critical: suite.critical,
+        impact: suite.impact.as_deref(),
+        command: &suite.command,
+        totals: Totals::count(&suite.tests),
+        duration_s: suite.duration().as_secs_f64(),
+        exit,
+        results_from,
+        junit_files,
+        declared_tests: suite.declared_tests,
+        peak_memory_bytes: peak,
+        output_bytes: output,
+        output_cut_bytes: cut,
+        log: suite.log.as_ref().map(|l| l.display().to_string()),
+    }
+}
+
+fn seconds(delta: chrono::TimeDelta) -> f64 {
+    delta.num_milliseconds() as f64 / 1000.0
+}

@@ -1,0 +1,234 @@
+//! The iteration as a Markdown report a person reads top to bottom in two minutes.
+
+use std::fmt::Write;
+
+use super::actions::next_actions;
+use super::text::{cell, duration, fenced, first_lines, percent};
+use crate::integrity::bytes;
+use crate::model::{Iteration, ResultSource, SuiteRun, Totals};
+
+/// At most this many failures are written out in full; the JSON has them all.
+const MAX_FAILURES_SHOWN: usize = 50;
+/// Lines of a traceback or output tail shown under a failure.
+const DETAIL_LINES: usize = 20;
+
+/// Renders `iteration` as Markdown.
+pub fn render(iteration: &Iteration) -> String {
+    let mut out = String::new();
+    header(&mut out, iteration);
+    suites(&mut out, iteration);
+    failures(&mut out, iteration);
+    integrity(&mut out, iteration);
+    environment(&mut out, iteration);
+    let _ = writeln!(out, "## Next actions\n");
+    for (i, action) in next_actions(iteration).iter().enumerate() {
+        let _ = writeln!(out, "{}. {action}", i + 1);
+    }
+    logs(&mut out, iteration);
+    out
+}
+
+fn header(out: &mut String, it: &Iteration) {
+    let t = &it.totals;
+    let _ = writeln!(
+        out,
+        "# {} — Loop {} / Iteration {}\n",
+        it.title, it.loop_number, it.number
+    );
+    let _ = writeln!(
+        out,
+        "**Verdict: {}** — {} of {} tests passed ({}): {} failed, {} errors, {} timed out, {} skipped, {} flaky.\n",
+        it.verdict,
+        t.ok(),
+        t.total,
+        percent(t.pass_rate()),
+        t.failed,
+        t.errors,
+        t.timeouts,
+        t.skipped,
+        t.flaky
+    );
+    if let Some(error) = &it.error {
+        let _ = writeln!(out, "The battery could not run: {error}.\n");
+    }
+    if let Some(focus) = &it.focus {
+        let _ = writeln!(out, "- **Focus:** {focus}");
+    }
+    let ran = (it.finished_at - it.started_at)
+        .to_std()
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "- **When:** {} UTC, ran for {}",
+        it.started_at.format("%Y-%m-%d %H:%M:%S"),
+        duration(ran)
+    );
+    if let Some(environment) = &it.environment {
+        let _ = writeln!(out, "- **Environment:** {environment}");
+    }
+    let _ = writeln!(out, "- **Trigger:** {}", it.trigger);
+    let _ = writeln!(out, "- **Deploy:** none configured\n");
+}
+
+fn suites(out: &mut String, it: &Iteration) {
+    let _ = writeln!(out, "## Suites\n");
+    let _ = writeln!(
+        out,
+        "| Suite | Status | Passed | Failed | Errors | Skipped | Time | Peak memory | Results from |"
+    );
+    let _ = writeln!(
+        out,
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    );
+    for suite in &it.suites {
+        let t = Totals::count(&suite.tests);
+        let peak = match &suite.run {
+            SuiteRun::Ran(p) => p.peak_rss_bytes.map_or_else(|| "n/a".into(), bytes),
+            SuiteRun::NotStarted { .. } => "n/a".into(),
+        };
+        let source = match &suite.source {
+            ResultSource::Junit(files) if files.len() == 1 => "JUnit".to_owned(),
+            ResultSource::Junit(files) => format!("JUnit ({} files)", files.len()),
+            ResultSource::ExitCode => "exit code".to_owned(),
+            ResultSource::NotRun => "not run".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}`{} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            cell(&suite.name),
+            if suite.critical { " (critical)" } else { "" },
+            suite.status().as_str(),
+            t.ok(),
+            t.failed,
+            t.errors + t.timeouts,
+            t.skipped,
+            duration(suite.duration()),
+            peak,
+            source
+        );
+    }
+    let impacts: Vec<_> = it
+        .suites
+        .iter()
+        .filter(|s| s.status() != crate::model::SuiteStatus::Passed)
+        .filter_map(|s| Some((&s.name, s.impact.as_ref()?)))
+        .collect();
+    if !impacts.is_empty() {
+        let _ = writeln!(out, "\nImpact of what failed:\n");
+        for (name, impact) in impacts {
+            let _ = writeln!(out, "- `{name}`: {impact}");
+        }
+    }
+    out.push('\n');
+}
+
+fn failures(out: &mut String, it: &Iteration) {
+    let failing: Vec<_> = it
+        .tests()
+        .filter(|t| t.outcome.status().is_failure())
+        .collect();
+    if failing.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Failures\n");
+    for test in failing.iter().take(MAX_FAILURES_SHOWN) {
+        let _ = writeln!(out, "### `{}` — {}\n", test.id, test.outcome.status());
+        let message = test.outcome.message();
+        if !message.is_empty() {
+            let _ = writeln!(out, "{}\n", quote(message));
+        }
+        let detail = test.outcome.detail();
+        if !detail.trim().is_empty() && detail.trim() != message.trim() {
+            let _ = writeln!(out, "{}\n", fenced(&first_lines(detail, DETAIL_LINES)));
+        }
+    }
+    if failing.len() > MAX_FAILURES_SHOWN {
+        let _ = writeln!(
+            out,
+            "…and {} more failures, listed in the JSON twin of this report.\n",
+            failing.len() - MAX_FAILURES_SHOWN
+        );
+    }
+}
+
+fn quote(text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| format!("> {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn integrity(out: &mut String, it: &Iteration) {
+    let _ = writeln!(out, "## Integrity checks\n");
+    let timed: Vec<f64> = it.tests().filter_map(|t| t.duration_s).collect();
+    let zero = timed.iter().filter(|&&d| d < 0.005).count();
+    let total_time: f64 = timed.iter().sum();
+    if it.integrity.is_empty() {
+        let _ = writeln!(out, "No findings.");
+    }
+    for finding in &it.integrity {
+        let _ = writeln!(
+            out,
+            "- **{}**: {}",
+            kind_label(finding.kind),
+            finding.message
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nTests report {:.2} s of test time in all; {} of {} timed tests took 0.00 s.\n",
+        total_time,
+        zero,
+        timed.len()
+    );
+}
+
+fn kind_label(kind: crate::model::FindingKind) -> &'static str {
+    use crate::model::FindingKind as K;
+    match kind {
+        K::NoTests => "no tests",
+        K::ZeroDuration => "0.00 s tests",
+        K::CountMismatch => "count mismatch",
+        K::Hang => "hang",
+        K::BrokenResults => "broken results",
+        K::ResultsNote => "results",
+        K::OutputCut => "output cut",
+        K::LeakedProcess => "leaked process",
+        K::EmptyBattery => "empty battery",
+    }
+}
+
+fn environment(out: &mut String, it: &Iteration) {
+    let h = &it.host;
+    let _ = writeln!(out, "## Environment\n");
+    let _ = writeln!(out, "- Host: {} — {}, {} CPUs", h.hostname, h.os, h.cpus);
+    let _ = writeln!(out, "- greenloop {}", h.greenloop_version);
+    let busiest = it
+        .suites
+        .iter()
+        .filter_map(|s| match &s.run {
+            SuiteRun::Ran(p) => Some((&s.name, p.peak_rss_bytes?)),
+            SuiteRun::NotStarted { .. } => None,
+        })
+        .max_by_key(|&(_, peak)| peak);
+    if let Some((name, peak)) = busiest {
+        let _ = writeln!(out, "- Peak memory: {} (`{name}`)", bytes(peak));
+    }
+    out.push('\n');
+}
+
+fn logs(out: &mut String, it: &Iteration) {
+    let logs: Vec<_> = it
+        .suites
+        .iter()
+        .filter_map(|s| Some((&s.name, s.log.as_ref()?)))
+        .collect();
+    if logs.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Logs\n");
+    for (name, log) in logs {
+        let _ = writeln!(out, "- `{name}`: [{}]({})", log.display(), log.display());
+    }
+}

@@ -1,0 +1,80 @@
+//! Small text helpers for reports: table cells, durations, sizes, percentages.
+
+use std::time::Duration;
+
+/// Text safe inside a Markdown table cell: pipes escaped, newlines folded.
+pub fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
+}
+
+/// `Duration` as "0.42 s", "12.3 s" or "2m 13s".
+pub fn duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 10.0 {
+        format!("{secs:.2} s")
+    } else if secs < 60.0 {
+        format!("{secs:.1} s")
+    } else {
+        let whole = d.as_secs();
+        if whole < 3600 {
+            format!("{}m {:02}s", whole / 60, whole % 60)
+        } else {
+            format!("{}h {:02}m", whole / 3600, (whole % 3600) / 60)
+        }
+    }
+}
+
+/// A pass rate as "88.0%", or "n/a" when nothing ran.
+pub fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "n/a".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// The first `max_lines` lines of `text`, saying how many were left out.
+pub fn first_lines(text: &str, max_lines: usize) -> String {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    if lines.len() <= max_lines {
+        return lines.join("\n");
+    }
+    format!(
+        "{}\n… {} more lines",
+        lines[..max_lines].join("\n"),
+        lines.len() - max_lines
+    )
+}
+
+/// A fenced code block that no backtick run in `text` can close early.
+pub fn fenced(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}text\n{text}\n{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_escape_pipes_and_newlines() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(Duration::from_millis(420)), "0.42 s");
+        assert_eq!(duration(Duration::from_millis(12_340)), "12.3 s");
+        assert_eq!(duration(Duration::from_secs(133)), "2m 13s");
+        assert_eq!(duration(Duration::from_secs(3 * 3600 + 120)), "3h 02m");
+    }
+
+    #[test]
+    fn fences_outlast_backticks_inside() {
+        assert_eq!(fenced("x ```` y"), "`````text\nx ```` y\n`````");
+    }
+
+    #[test]
+    fn line_windows_say_what_they_dropped() {
+        assert_eq!(first_lines("a\nb\nc", 2), "a\nb\n… 1 more lines");
+    }
+}
