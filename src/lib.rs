@@ -1,7 +1,9 @@
 //! greenloop: drives deploy → test → diff → report → fix loops against staging until green.
 #![deny(unsafe_code)]
 
+pub mod cli;
 pub mod config;
+pub mod counter;
 pub mod integrity;
 pub mod junit;
 pub mod model;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `greenloop` binary: everything lives in the library; this maps it to a process.
+
+fn main() -> std::process::ExitCode {
+    greenloop::cli::main()
+}

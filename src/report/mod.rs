@@ -4,7 +4,7 @@ mod actions;
 pub mod files;
 pub mod json;
 pub mod markdown;
-mod text;
+pub mod text;
 
 pub use actions::next_actions;
 pub use files::{ReportPaths, write_iteration};

@@ -1,0 +1,71 @@
+//! The subcommands' bodies: each loads what it needs, calls the library, and prints.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{exit, progress};
+use crate::config;
+use crate::runner::{Events, Request, run_iteration};
+
+/// `greenloop run <loop>`.
+pub async fn run(root: &Path, name: &str, new_loop: bool) -> anyhow::Result<ExitCode> {
+    let (config, plan) = match config::daemon_config(root).and_then(|c| Ok((c.clone(), config::loop_plan(&c, name)?))) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            return Ok(exit::usage());
+        }
+    };
+    let cancel = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(cancel.clone()));
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let printer = tokio::spawn(progress::print_progress(plan.name.to_string(), receiver));
+    let request = Request { trigger: "manual (cli)".into(), new_loop };
+    let finished = run_iteration(&config, &plan, request, &Events::to(sender), cancel).await;
+    let _ = printer.await;
+    let finished = finished?;
+    let it = &finished.iteration;
+    let shown = |p: std::path::PathBuf| p.strip_prefix(root).map(Path::to_path_buf).unwrap_or(p).display().to_string();
+    println!(
+        "verdict: {} — {} ({})",
+        it.verdict,
+        progress::counts(&it.totals),
+        crate::report::text::percent(it.totals.pass_rate())
+    );
+    println!("report: {}", shown(finished.paths.markdown()));
+    println!("json:   {}", shown(finished.paths.json()));
+    Ok(exit::for_verdict(it.verdict))
+}
+
+/// `greenloop check`.
+pub fn check(root: &Path) -> ExitCode {
+    let (ok, diagnostics) = config::check_all(root);
+    for name in &ok {
+        println!("ok: loops/{name}.toml");
+    }
+    if diagnostics.is_empty() {
+        println!("config is valid ({} loop{})", ok.len(), if ok.len() == 1 { "" } else { "s" });
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{diagnostics}");
+        let n = diagnostics.0.len();
+        eprintln!("\n{n} error{} found", if n == 1 { "" } else { "s" });
+        exit::usage()
+    }
+}
+
+/// Cancels on the first SIGINT or SIGTERM, so running suites are killed and the report says
+/// `interrupted`; a second signal exits at once.
+async fn cancel_on_signal(cancel: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        return;
+    };
+    tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+    eprintln!("greenloop: stopping — killing running suites and writing an interrupted report (signal again to quit now)");
+    cancel.cancel();
+    tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+    std::process::exit(130);
+}

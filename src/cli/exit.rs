@@ -1,0 +1,23 @@
+//! Exit codes, mapped in one place.
+
+use std::process::ExitCode;
+
+use crate::model::Verdict;
+
+/// A usage or config error.
+pub const USAGE: u8 = 2;
+
+/// The exit code of `greenloop run` for an iteration with `verdict`.
+pub fn for_verdict(verdict: Verdict) -> ExitCode {
+    ExitCode::from(match verdict {
+        Verdict::Green => 0,
+        Verdict::Failing => 1,
+        Verdict::Error => 3,
+        Verdict::Interrupted => 130,
+    })
+}
+
+/// The exit code for a config error.
+pub fn usage() -> ExitCode {
+    ExitCode::from(USAGE)
+}

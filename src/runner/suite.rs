@@ -1,0 +1,154 @@
+//! Runs one suite: renders its command, supervises its process, finds and ingests its JUnit.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use tokio_util::sync::CancellationToken;
+
+use super::ingest::{JunitFiles, ingest};
+use super::process::{self, LogLimit, ProcessSpec};
+use crate::config::{DaemonConfig, SuitePlan, Template};
+use crate::model::{ProcessRun, SuiteResult, SuiteRun};
+use crate::redact::Redactor;
+use crate::report::files::write_atomic;
+
+/// Files modified this long before a suite started still count as written by it, to allow for
+/// file systems with coarse timestamps.
+const MTIME_SLACK: Duration = Duration::from_secs(1);
+
+/// Everything a suite needs from its iteration.
+#[derive(Debug, Clone)]
+pub struct SuiteContext {
+    /// Daemon settings (root, limits).
+    pub config: DaemonConfig,
+    /// `${…}` values: vars, secrets and built-ins except `junit`.
+    pub values: BTreeMap<String, String>,
+    /// `GREENLOOP_*` variables for every suite: the built-ins and `[vars]`, never secrets.
+    pub exported_env: Vec<(String, String)>,
+    /// The loop's `[env]`.
+    pub loop_env: Vec<(String, Template)>,
+    /// The iteration's log directory.
+    pub logs_dir: PathBuf,
+    /// The same, relative to the loop's report directory (for links).
+    pub logs_relative: PathBuf,
+    /// Masks secrets in output.
+    pub redactor: Redactor,
+    /// Cancelled when greenloop must stop.
+    pub cancel: CancellationToken,
+}
+
+/// Runs `suite` to completion and reads its results.
+pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
+    let root = &ctx.config.root;
+    let default_junit = ctx.logs_dir.join(format!("{}.junit.xml", suite.name));
+    let junit_pattern = match &suite.junit {
+        Some(template) => {
+            let mut values = ctx.values.clone();
+            values.insert("junit".into(), default_junit.display().to_string());
+            root.join(template.render(&values)).display().to_string()
+        }
+        None => default_junit.display().to_string(),
+    };
+    let mut values = ctx.values.clone();
+    values.insert("junit".into(), junit_pattern.clone());
+
+    let argv: Vec<String> = suite.command.iter().map(|t| t.render(&values)).collect();
+    let workdir = suite.workdir.as_ref().map_or_else(|| root.clone(), |w| root.join(w.render(&values)));
+    let mut env: Vec<(String, String)> = ctx
+        .loop_env
+        .iter()
+        .chain(&suite.env)
+        .map(|(k, t)| (k.clone(), t.render(&values)))
+        .collect();
+    env.extend(ctx.exported_env.iter().cloned());
+    env.push(("GREENLOOP_JUNIT".into(), junit_pattern.clone()));
+    let log_name = format!("{}.log", suite.name);
+
+    let started = SystemTime::now();
+    let spec = ProcessSpec {
+        argv: argv.clone(),
+        workdir,
+        env,
+        timeout: Some(suite.timeout),
+        idle_timeout: suite.idle_timeout,
+        kill_grace: ctx.config.kill_grace,
+        log_path: ctx.logs_dir.join(&log_name),
+        log_limit: LogLimit { head: ctx.config.log_head, tail: ctx.config.log_tail },
+        redactor: ctx.redactor.clone(),
+        cancel: ctx.cancel.clone(),
+    };
+    let run = match process::run(spec).await {
+        Ok(outcome) => SuiteRun::Ran(ProcessRun {
+            end: outcome.end,
+            duration: outcome.duration,
+            peak_rss_bytes: outcome.peak_rss_bytes,
+            output_bytes: outcome.output_bytes,
+            cut_bytes: outcome.cut_bytes,
+            leaked_output: outcome.leaked_output,
+            tail: outcome.tail,
+        }),
+        Err(error) => SuiteRun::NotStarted { reason: ctx.redactor.text(&error.to_string()) },
+    };
+    let expects_junit = suite.junit.is_some()
+        || suite.command.iter().chain(suite.env.iter().map(|(_, t)| t)).chain(ctx.loop_env.iter().map(|(_, t)| t)).any(|t| t.names().any(|n| n == "junit"));
+    let mut junit = find_junit(&junit_pattern, started);
+    if expects_junit {
+        let shown = Path::new(&junit_pattern).strip_prefix(root).map_or_else(|_| junit_pattern.clone(), |p| p.display().to_string());
+        junit.expected_at = Some(shown);
+    }
+    let ingested = ingest(&suite.name, &run, &junit, root, &ctx.redactor);
+    redact_own_files(&junit.fresh, &ctx.logs_dir, &ctx.redactor);
+    let log = matches!(run, SuiteRun::Ran(_)).then(|| ctx.logs_relative.join(&log_name));
+    SuiteResult {
+        name: suite.name.clone(),
+        critical: suite.critical,
+        impact: suite.impact.clone(),
+        command: argv.iter().map(|a| ctx.redactor.text(a)).collect(),
+        run,
+        source: ingested.source,
+        declared_tests: ingested.declared_tests,
+        log,
+        tests: ingested.tests,
+        notes: ingested.notes,
+    }
+}
+
+/// JUnit files the suite wrote into greenloop's own log directory are greenloop's to publish,
+/// so any secret in them is masked once they have been read.
+fn redact_own_files(files: &[PathBuf], logs_dir: &Path, redactor: &Redactor) {
+    if redactor.is_empty() {
+        return;
+    }
+    for file in files.iter().filter(|f| f.starts_with(logs_dir)) {
+        if let Ok(bytes) = std::fs::read(file) {
+            let masked = redactor.bytes(&bytes);
+            if masked != bytes
+                && let Err(e) = write_atomic(file, &masked)
+            {
+                tracing::warn!("failed to mask secrets in {}: {e}", file.display());
+            }
+        }
+    }
+}
+
+/// JUnit files matching `pattern` (a path or glob), split into fresh and stale by `started`.
+fn find_junit(pattern: &str, started: SystemTime) -> JunitFiles {
+    let is_glob = pattern.contains(['*', '?', '[']);
+    let candidates: Vec<PathBuf> = if is_glob {
+        glob::glob(pattern).map(|paths| paths.filter_map(Result::ok).collect()).unwrap_or_default()
+    } else {
+        vec![PathBuf::from(pattern)]
+    };
+    let mut files = JunitFiles::default();
+    let since = started - MTIME_SLACK;
+    for path in candidates {
+        match std::fs::metadata(&path).and_then(|m| m.modified()) {
+            Ok(modified) if modified >= since => files.fresh.push(path),
+            Ok(_) => files.stale.push(path),
+            Err(_) => {}
+        }
+    }
+    files.fresh.sort();
+    files
+}

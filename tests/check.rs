@@ -1,0 +1,116 @@
+//! `greenloop check`: every mistake in a config file is named at file:line:column.
+
+mod common;
+
+use common::{Root, code, suite_script};
+
+fn check_stderr(root: &Root) -> String {
+    let output = root.greenloop(&["check"]);
+    assert_eq!(code(&output), 2, "check must fail: {}", String::from_utf8_lossy(&output.stdout));
+    String::from_utf8(output.stderr).unwrap()
+}
+
+fn single_loop_errors(toml: &str) -> String {
+    let root = Root::new();
+    root.write_loop("broken", toml);
+    check_stderr(&root)
+}
+
+#[test]
+fn unknown_key_in_a_suite() {
+    insta::assert_snapshot!(single_loop_errors(
+        "title = \"x\"\n\n[[suite]]\nname = \"api\"\ncommand = [\"pytest\"]\ntimout = \"2m\"\n"
+    ));
+}
+
+#[test]
+fn wrong_type() {
+    insta::assert_snapshot!(single_loop_errors(
+        "[battery]\nparallel = \"two\"\n\n[[suite]]\nname = \"api\"\ncommand = [\"pytest\"]\n"
+    ));
+}
+
+#[test]
+fn toml_syntax_error() {
+    insta::assert_snapshot!(single_loop_errors("title = \"unclosed\n[[suite]]\n"));
+}
+
+#[test]
+fn every_validation_error_in_a_file_is_reported_at_once() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "max_iterations = 0\n",
+        "pass_threshold = 1.5\n",
+        "\n",
+        "[secrets]\n",
+        "token = { env = \"GREENLOOP_TEST_UNSET_VARIABLE\" }\n",
+        "\n",
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"pytest\", \"--base=${base_url}\"]\n",
+        "timeout = \"2 minutes-ish\"\n",
+        "\n",
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = []\n",
+        "idle_timeout = \"0s\"\n",
+        "\n",
+        "[[suite]]\n",
+        "name = \"has space\"\n",
+        "command = [\"x\", \"${unclosed\"]\n",
+    )));
+}
+
+#[test]
+fn a_loop_without_suites() {
+    insta::assert_snapshot!(single_loop_errors("title = \"nothing to run\"\n"));
+}
+
+#[test]
+fn public_listen_without_a_token() {
+    let root = Root::new();
+    root.write("config/greenloop.toml", "[server]\nlisten = \"0.0.0.0:7878\"\n");
+    insta::assert_snapshot!(check_stderr(&root));
+}
+
+#[test]
+fn errors_in_several_files_are_all_reported() {
+    let root = Root::new();
+    root.write_loop("a", "[[suite]]\nname = \"x\"\ncommand = [\"true\"]\nbogus = 1\n");
+    root.write_loop("b", "[[suite]]\nname = \"x\"\ncommand = [\"true\"]\ntimeout = \"soon\"\n");
+    root.write_loop("c", "[[suite]]\nname = \"fine\"\ncommand = [\"true\"]\n");
+    let output = root.greenloop(&["check"]);
+    assert_eq!(code(&output), 2);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("--> loops/a.toml:4:1"), "{stderr}");
+    assert!(stderr.contains("--> loops/b.toml:4:11"), "{stderr}");
+    assert!(stderr.ends_with("2 errors found\n"), "{stderr}");
+    assert!(String::from_utf8(output.stdout).unwrap().contains("ok: loops/c.toml"));
+}
+
+#[test]
+fn a_valid_setup_passes_with_exit_zero() {
+    let root = Root::new();
+    root.write(
+        "config/greenloop.toml",
+        "[server]\nlisten = \"0.0.0.0:7878\"\ntoken = { env = \"GREENLOOP_TEST_TOKEN\" }\n[limits]\nlog_head = \"512KiB\"\n",
+    );
+    root.write_loop(
+        "ok",
+        &format!(
+            "[vars]\nbase = \"http://x\"\n[env]\nURL = \"${{base}}\"\n[[suite]]\nname = \"s\"\ncommand = [\"{}\", \"${{junit}}\"]\ntimeout = \"90s\"\n",
+            suite_script("junit_pass.sh")
+        ),
+    );
+    let output = root.greenloop_env(&["check"], &[("GREENLOOP_TEST_TOKEN", "abcdef")]);
+    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), "ok: loops/ok.toml\nconfig is valid (1 loop)\n");
+}
+
+#[test]
+fn the_shipped_config_and_example_loop_are_valid() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_greenloop"))
+        .args(["--root", env!("CARGO_MANIFEST_DIR"), "check"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+}

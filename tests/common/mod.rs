@@ -1,0 +1,117 @@
+//! Shared helpers for integration tests: a temp root with loop files, and the real binary.
+
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary greenloop root.
+pub struct Root {
+    pub dir: tempfile::TempDir,
+}
+
+impl Root {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("loops")).unwrap();
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `loops/<name>.toml`.
+    pub fn write_loop(&self, name: &str, toml: &str) {
+        std::fs::write(self.path().join("loops").join(format!("{name}.toml")), toml).unwrap();
+    }
+
+    /// Writes a file relative to the root.
+    pub fn write(&self, relative: &str, contents: &str) {
+        let path = self.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+
+    /// Runs `greenloop <args>` in this root.
+    pub fn greenloop(&self, args: &[&str]) -> Output {
+        self.greenloop_env(args, &[])
+    }
+
+    /// Runs `greenloop <args>` in this root with extra environment.
+    pub fn greenloop_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_greenloop"));
+        command.args(args).current_dir(self.path()).env_remove("GREENLOOP_ROOT");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        command.output().expect("run greenloop")
+    }
+
+    /// `reports/<loop>/latest.json`, parsed.
+    pub fn latest_json(&self, name: &str) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.path().join("reports").join(name).join("latest.json"))
+            .expect("latest.json exists");
+        serde_json::from_str(&text).expect("latest.json is JSON")
+    }
+
+    /// `reports/<loop>/latest.md`.
+    pub fn latest_md(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path().join("reports").join(name).join("latest.md")).expect("latest.md exists")
+    }
+
+    /// Every file under `reports/<loop>/`, relative to it, sorted.
+    pub fn report_files(&self, name: &str) -> Vec<String> {
+        let base = self.path().join("reports").join(name);
+        let mut files = Vec::new();
+        walk(&base, &base, &mut files);
+        files.sort();
+        files
+    }
+}
+
+fn walk(base: &Path, dir: &Path, files: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            walk(base, &path, files);
+        } else {
+            files.push(path.strip_prefix(base).unwrap().display().to_string());
+        }
+    }
+}
+
+/// The absolute path of a fixture suite script.
+pub fn suite_script(name: &str) -> String {
+    fixture(&format!("suites/{name}")).display().to_string()
+}
+
+/// The absolute path of a file under tests/fixtures.
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(relative)
+}
+
+/// The test entry with `id` in an iteration's JSON.
+pub fn test_entry<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("no test {id} in {:#}", json["tests"]))
+}
+
+/// The suite entry called `name` in an iteration's JSON.
+pub fn suite_entry<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    json["suites"].as_array().unwrap().iter().find(|s| s["name"] == name).expect("suite in JSON")
+}
+
+/// The exit code of a finished command.
+pub fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited, not killed")
+}
+
+/// stdout and stderr, for assertion messages.
+pub fn text(output: &Output) -> String {
+    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
