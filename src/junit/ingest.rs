@@ -1,0 +1,76 @@
+//! The public entry points: one document, one file, or several files that make one run.
+
+use std::path::{Path, PathBuf};
+
+use super::error::JunitError;
+use super::merge::Merger;
+use super::reader::{ParsedFile, parse_bytes};
+use super::run::{DeclaredCounts, JunitRun};
+
+/// Reads one JUnit document from memory; `origin` only names it in errors and findings.
+///
+/// Invalid UTF-8 is decoded lossily with a finding rather than rejected, so one stray byte in a
+/// traceback does not cost the whole file's results.
+pub fn read_bytes(bytes: &[u8], origin: &Path) -> Result<JunitRun, JunitError> {
+    let parsed = parse_bytes(bytes, origin)?;
+    let mut merger = Merger::default();
+    let mut declared = DeclaredCounts::default();
+    let mut findings = Vec::new();
+    absorb(parsed, &mut merger, &mut declared, &mut findings);
+    Ok(JunitRun {
+        cases: merger.finish(),
+        declared,
+        findings,
+    })
+}
+
+/// Reads one JUnit file from disk.
+pub fn read_file(path: &Path) -> Result<JunitRun, JunitError> {
+    let bytes = std::fs::read(path).map_err(|source| JunitError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    read_bytes(&bytes, path)
+}
+
+/// Reads several files making one run (Surefire's `TEST-*.xml`, a glob), merging cases across
+/// files by key: the same key twice is one test, the worst status wins, and attempts add up.
+///
+/// A broken file contributes an error and no cases; every other file's results are kept.
+pub fn read_files(paths: &[PathBuf]) -> (JunitRun, Vec<JunitError>) {
+    let mut merger = Merger::default();
+    let mut declared = DeclaredCounts::default();
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let parsed = std::fs::read(path)
+            .map_err(|source| JunitError::Io {
+                path: path.clone(),
+                source,
+            })
+            .and_then(|bytes| parse_bytes(&bytes, path));
+        match parsed {
+            Ok(parsed) => absorb(parsed, &mut merger, &mut declared, &mut findings),
+            Err(error) => errors.push(error),
+        }
+    }
+    let run = JunitRun {
+        cases: merger.finish(),
+        declared,
+        findings,
+    };
+    (run, errors)
+}
+
+fn absorb(
+    parsed: ParsedFile,
+    merger: &mut Merger,
+    declared: &mut DeclaredCounts,
+    findings: &mut Vec<String>,
+) {
+    for entry in parsed.entries {
+        merger.push(entry);
+    }
+    declared.add(&parsed.declared);
+    findings.extend(parsed.findings);
+}
