@@ -1,1 +1,7 @@
 //! Running units of a battery.
+
+mod child;
+mod output;
+pub mod process;
+
+pub use process::{LogLimit, ProcessError, ProcessOutcome, ProcessSpec};
