@@ -1,10 +1,14 @@
 //! Running an iteration: the battery's suites as supervised processes, their results ingested.
 
 pub mod battery;
+mod child;
 pub mod events;
 pub mod ingest;
 pub mod iteration;
+mod output;
+pub mod process;
 pub mod suite;
 
 pub use events::{Event, Events};
 pub use iteration::{Finished, IterationError, Request, run_iteration};
+pub use process::{LogLimit, ProcessError, ProcessOutcome, ProcessSpec};

@@ -1,0 +1,264 @@
+//! The capped log of a suite's combined output.
+//!
+//! A suite may print gigabytes; greenloop keeps a bounded head on disk, a bounded tail in
+//! memory, and counts the rest. The head is written as it arrives (so a crash still leaves a
+//! useful log); the tail is written at the end after a marker line that says how much was cut.
+//! Bytes reach [`CappedLog`] already redacted.
+
+use std::io;
+use std::path::Path;
+
+use tokio::fs::File;
+use tokio::io::{AsyncWriteExt, BufWriter};
+
+/// How much of a suite's output is kept on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogLimit {
+    /// Bytes kept from the start of the output.
+    pub head: u64,
+    /// Bytes kept from the end of the output.
+    pub tail: u64,
+}
+
+/// Bytes of recent output kept for the report's tail.
+const REPORT_TAIL_BYTES: usize = 4096;
+
+/// Lines of recent output kept for the report's tail.
+const REPORT_TAIL_LINES: usize = 40;
+
+/// What the log kept, once it is finished.
+#[derive(Debug)]
+pub(crate) struct LogSummary {
+    /// Bytes counted but not written to the log.
+    pub cut_bytes: u64,
+    /// The last lines of output, lossily decoded, for the report.
+    pub tail: String,
+}
+
+/// A log file that keeps the first `head` bytes and the last `tail` bytes of what it is fed.
+#[derive(Debug)]
+pub(crate) struct CappedLog {
+    file: BufWriter<File>,
+    head_left: u64,
+    tail: Ring,
+    recent: Ring,
+    /// Whether the last byte on disk ends a line, so greenloop's own lines start on a new one.
+    at_line_start: bool,
+    /// The first write error; later output is still counted so the suite is never blocked.
+    error: Option<io::Error>,
+}
+
+impl CappedLog {
+    /// Creates (truncates) the log at `path`, creating its parent directories.
+    pub async fn create(path: &Path, limit: LogLimit) -> io::Result<Self> {
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await?;
+        }
+        let file = File::create(path).await?;
+        Ok(Self {
+            file: BufWriter::with_capacity(64 * 1024, file),
+            head_left: limit.head,
+            tail: Ring::new(usize::try_from(limit.tail).unwrap_or(usize::MAX)),
+            recent: Ring::new(REPORT_TAIL_BYTES),
+            at_line_start: true,
+            error: None,
+        })
+    }
+
+    /// Appends output: to disk while the head lasts, then to the in-memory tail.
+    pub async fn write(&mut self, bytes: &[u8]) {
+        self.recent.push(bytes);
+        let to_head = usize::try_from(self.head_left)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        let (head, rest) = bytes.split_at(to_head);
+        if !head.is_empty() {
+            self.head_left -= head.len() as u64;
+            self.write_disk(head).await;
+        }
+        self.tail.push(rest);
+    }
+
+    /// Writes the tail (after a cut marker if anything was cut) and greenloop's closing `notes`,
+    /// one per line, then flushes.
+    pub async fn finish(mut self, notes: &[String]) -> io::Result<LogSummary> {
+        let cut_bytes = self.tail.evicted;
+        let kept = self.tail.contents();
+        if cut_bytes > 0 {
+            self.write_line(&format!("[greenloop: {cut_bytes} bytes cut]"))
+                .await;
+        }
+        self.write_disk(&kept).await;
+        for note in notes {
+            self.write_line(&format!("[greenloop: {note}]")).await;
+        }
+        if self.error.is_none()
+            && let Err(error) = self.file.flush().await
+        {
+            self.error = Some(error);
+        }
+        match self.error {
+            Some(error) => Err(error),
+            None => Ok(LogSummary {
+                cut_bytes,
+                tail: report_tail(&self.recent.contents(), self.recent.evicted > 0),
+            }),
+        }
+    }
+
+    /// Writes one line of greenloop's own, starting a new line if the output left one open.
+    async fn write_line(&mut self, line: &str) {
+        if !self.at_line_start {
+            self.write_disk(b"\n").await;
+        }
+        self.write_disk(line.as_bytes()).await;
+        self.write_disk(b"\n").await;
+    }
+
+    async fn write_disk(&mut self, bytes: &[u8]) {
+        let Some(&last) = bytes.last() else { return };
+        self.at_line_start = last == b'\n';
+        if self.error.is_none()
+            && let Err(error) = self.file.write_all(bytes).await
+        {
+            self.error = Some(error);
+        }
+    }
+}
+
+/// The last lines of `recent`, lossily decoded; `truncated` means older output was dropped,
+/// so the first, partial line is dropped too.
+fn report_tail(recent: &[u8], truncated: bool) -> String {
+    let mut bytes = recent;
+    if truncated
+        && let Some(newline) = bytes.iter().position(|&b| b == b'\n')
+        && newline + 1 < bytes.len()
+    {
+        bytes = &bytes[newline + 1..];
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    let start = body
+        .rmatch_indices('\n')
+        .nth(REPORT_TAIL_LINES - 1)
+        .map_or(0, |(index, _)| index + 1);
+    text[start..].to_owned()
+}
+
+/// A byte ring that keeps the last `cap` bytes pushed and counts the ones it dropped.
+#[derive(Debug)]
+struct Ring {
+    cap: usize,
+    /// Grows up to `cap`, so a large limit costs memory only when output is large.
+    buf: Vec<u8>,
+    /// Once `buf` is full: the index of the oldest byte, which is the next to be overwritten.
+    oldest: usize,
+    evicted: u64,
+}
+
+impl Ring {
+    fn new(cap: usize) -> Self {
+        Self {
+            cap,
+            buf: Vec::new(),
+            oldest: 0,
+            evicted: 0,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        let skip = bytes.len().saturating_sub(self.cap);
+        self.evicted += skip as u64;
+        let bytes = &bytes[skip..];
+        let room = self.cap - self.buf.len();
+        let (fill, mut rest) = bytes.split_at(room.min(bytes.len()));
+        self.buf.extend_from_slice(fill);
+        self.evicted += rest.len() as u64;
+        // `rest` is at most `cap` long, so this wraps at most once.
+        while !rest.is_empty() {
+            let n = (self.cap - self.oldest).min(rest.len());
+            self.buf[self.oldest..self.oldest + n].copy_from_slice(&rest[..n]);
+            self.oldest = (self.oldest + n) % self.cap;
+            rest = &rest[n..];
+        }
+    }
+
+    fn contents(&self) -> Vec<u8> {
+        let (newer, older) = self.buf.split_at(self.oldest);
+        [older, newer].concat()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring_after(cap: usize, pushes: &[&[u8]]) -> (Vec<u8>, u64) {
+        let mut ring = Ring::new(cap);
+        for push in pushes {
+            ring.push(push);
+        }
+        (ring.contents(), ring.evicted)
+    }
+
+    #[test]
+    fn ring_keeps_the_last_bytes_across_wraps() {
+        assert_eq!(ring_after(5, &[b"abc"]), (b"abc".to_vec(), 0));
+        assert_eq!(ring_after(5, &[b"abc", b"def"]), (b"bcdef".to_vec(), 1));
+        assert_eq!(
+            ring_after(5, &[b"abc", b"def", b"gh", b"i"]),
+            (b"efghi".to_vec(), 4)
+        );
+        assert_eq!(
+            ring_after(5, &[b"ab", b"0123456789"]),
+            (b"56789".to_vec(), 7)
+        );
+        assert_eq!(ring_after(0, &[b"abc"]), (Vec::new(), 3));
+    }
+
+    #[test]
+    fn report_tail_keeps_the_last_lines_and_drops_a_partial_first_line() {
+        assert_eq!(report_tail(b"one\ntwo\n", false), "one\ntwo\n");
+        assert_eq!(report_tail(b"ne\ntwo\n", true), "two\n");
+        assert_eq!(report_tail(b"\xffno newline", true), "\u{fffd}no newline");
+        let many: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let tail = report_tail(many.as_bytes(), false);
+        assert_eq!(tail.lines().count(), REPORT_TAIL_LINES);
+        assert!(tail.starts_with("line 60\n") && tail.ends_with("line 99\n"));
+    }
+
+    #[tokio::test]
+    async fn log_keeps_head_and_tail_with_a_marker_between() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/dir/suite.log");
+        let mut log = CappedLog::create(&path, LogLimit { head: 4, tail: 3 })
+            .await
+            .unwrap();
+        log.write(b"ab").await;
+        log.write(b"cdefgh").await;
+        log.write(b"ijk").await;
+        let summary = log
+            .finish(&["exited with code 0".to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(summary.cut_bytes, 4);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "abcd\n[greenloop: 4 bytes cut]\nijk\n[greenloop: exited with code 0]\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn log_without_a_cut_is_the_whole_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("suite.log");
+        let mut log = CappedLog::create(&path, LogLimit { head: 4, tail: 10 })
+            .await
+            .unwrap();
+        log.write(b"hello\nworld\n").await;
+        let summary = log.finish(&[]).await.unwrap();
+        assert_eq!(summary.cut_bytes, 0);
+        assert_eq!(summary.tail, "hello\nworld\n");
+        assert_eq!(std::fs::read(&path).unwrap(), b"hello\nworld\n");
+    }
+}
