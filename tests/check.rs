@@ -6,7 +6,12 @@ use common::{Root, code, suite_script};
 
 fn check_stderr(root: &Root) -> String {
     let output = root.greenloop(&["check"]);
-    assert_eq!(code(&output), 2, "check must fail: {}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        code(&output),
+        2,
+        "check must fail: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     String::from_utf8(output.stderr).unwrap()
 }
 
@@ -68,15 +73,24 @@ fn a_loop_without_suites() {
 #[test]
 fn public_listen_without_a_token() {
     let root = Root::new();
-    root.write("config/greenloop.toml", "[server]\nlisten = \"0.0.0.0:7878\"\n");
+    root.write(
+        "config/greenloop.toml",
+        "[server]\nlisten = \"0.0.0.0:7878\"\n",
+    );
     insta::assert_snapshot!(check_stderr(&root));
 }
 
 #[test]
 fn errors_in_several_files_are_all_reported() {
     let root = Root::new();
-    root.write_loop("a", "[[suite]]\nname = \"x\"\ncommand = [\"true\"]\nbogus = 1\n");
-    root.write_loop("b", "[[suite]]\nname = \"x\"\ncommand = [\"true\"]\ntimeout = \"soon\"\n");
+    root.write_loop(
+        "a",
+        "[[suite]]\nname = \"x\"\ncommand = [\"true\"]\nbogus = 1\n",
+    );
+    root.write_loop(
+        "b",
+        "[[suite]]\nname = \"x\"\ncommand = [\"true\"]\ntimeout = \"soon\"\n",
+    );
     root.write_loop("c", "[[suite]]\nname = \"fine\"\ncommand = [\"true\"]\n");
     let output = root.greenloop(&["check"]);
     assert_eq!(code(&output), 2);
@@ -84,7 +98,11 @@ fn errors_in_several_files_are_all_reported() {
     assert!(stderr.contains("--> loops/a.toml:4:1"), "{stderr}");
     assert!(stderr.contains("--> loops/b.toml:4:11"), "{stderr}");
     assert!(stderr.ends_with("2 errors found\n"), "{stderr}");
-    assert!(String::from_utf8(output.stdout).unwrap().contains("ok: loops/c.toml"));
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("ok: loops/c.toml")
+    );
 }
 
 #[test]
@@ -102,8 +120,16 @@ fn a_valid_setup_passes_with_exit_zero() {
         ),
     );
     let output = root.greenloop_env(&["check"], &[("GREENLOOP_TEST_TOKEN", "abcdef")]);
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(String::from_utf8(output.stdout).unwrap(), "ok: loops/ok.toml\nconfig is valid (1 loop)\n");
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "ok: loops/ok.toml\nconfig is valid (1 loop)\n"
+    );
 }
 
 #[test]
@@ -112,5 +138,10 @@ fn the_shipped_config_and_example_loop_are_valid() {
         .args(["--root", env!("CARGO_MANIFEST_DIR"), "check"])
         .output()
         .unwrap();
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -7,15 +7,24 @@ use std::time::{Duration, Instant};
 use common::{Root, code, suite_entry, suite_script, test_entry, text};
 
 fn suite(name: &str, script: &str, extra: &str) -> String {
-    format!("[[suite]]\nname = \"{name}\"\ncommand = [\"{}\"]\n{extra}\n", suite_script(script))
+    format!(
+        "[[suite]]\nname = \"{name}\"\ncommand = [\"{}\"]\n{extra}\n",
+        suite_script(script)
+    )
 }
 
 #[test]
 fn a_passing_and_a_failing_suite_give_a_failing_iteration_with_both_reported() {
     let root = Root::new();
-    let mut toml = String::from("title = \"Staging Loop\"\nfocus = \"Agent events\"\n[battery]\nparallel = 2\n");
+    let mut toml = String::from(
+        "title = \"Staging Loop\"\nfocus = \"Agent events\"\n[battery]\nparallel = 2\n",
+    );
     toml += &suite("api", "junit_pass.sh", "critical = true");
-    toml += &suite("ws", "junit_fail.sh", "impact = \"Users cannot see agent progress\"");
+    toml += &suite(
+        "ws",
+        "junit_fail.sh",
+        "impact = \"Users cannot see agent progress\"",
+    );
     root.write_loop("staging", &toml);
 
     let output = root.greenloop(&["run", "staging"]);
@@ -24,43 +33,98 @@ fn a_passing_and_a_failing_suite_give_a_failing_iteration_with_both_reported() {
     assert!(stdout.contains("verdict: failing"), "{stdout}");
     assert!(stdout.contains("report: reports/staging/"), "{stdout}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("▶ api started") && stderr.contains("✔ api passed — 3/3 passed"), "{stderr}");
-    assert!(stderr.contains("✘ ws failed — 2/4 passed, 1 failed, 1 skipped"), "{stderr}");
+    assert!(
+        stderr.contains("▶ api started") && stderr.contains("✔ api passed — 3/3 passed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("✘ ws failed — 2/4 passed, 1 failed, 1 skipped"),
+        "{stderr}"
+    );
 
     let json = root.latest_json("staging");
     assert_eq!(json["schema_version"], 1);
     assert_eq!(json["loop_name"], "staging");
-    assert_eq!((json["loop"].as_u64(), json["iteration"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (json["loop"].as_u64(), json["iteration"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(json["verdict"], "failing");
     assert_eq!(json["trigger"], "manual (cli)");
     let totals = &json["totals"];
     assert_eq!(
-        (totals["total"].as_u64(), totals["passed"].as_u64(), totals["failed"].as_u64(), totals["skipped"].as_u64()),
+        (
+            totals["total"].as_u64(),
+            totals["passed"].as_u64(),
+            totals["failed"].as_u64(),
+            totals["skipped"].as_u64()
+        ),
         (Some(7), Some(5), Some(1), Some(1))
     );
     assert!((json["pass_rate"].as_f64().unwrap() - 5.0 / 6.0).abs() < 1e-9);
     let failure = test_entry(&json, "ws::tests.e2e.test_ws::test_events");
     assert_eq!(failure["status"], "failed");
-    assert_eq!(failure["message"], "websockets.exceptions.ConnectionClosedError: received 1011 (internal error)");
-    assert_eq!(test_entry(&json, "api::tests.test_api::test_login[admin]")["duration_s"], 0.15);
+    assert_eq!(
+        failure["message"],
+        "websockets.exceptions.ConnectionClosedError: received 1011 (internal error)"
+    );
+    assert_eq!(
+        test_entry(&json, "api::tests.test_api::test_login[admin]")["duration_s"],
+        0.15
+    );
     assert_eq!(suite_entry(&json, "api")["status"], "passed");
     assert_eq!(suite_entry(&json, "ws")["results_from"], "junit");
 
     let md = root.latest_md("staging");
-    assert!(md.starts_with("# Staging Loop — Loop 1 / Iteration 1\n"), "{md}");
-    assert!(md.contains("**Verdict: failing** — 5 of 7 tests passed (83.3%)"), "{md}");
-    assert!(md.contains("| `api` (critical) | passed | 3 | 0 | 0 | 0 |"), "{md}");
-    assert!(md.contains("### `ws::tests.e2e.test_ws::test_events` — failed"), "{md}");
-    assert!(md.contains("- `ws`: Users cannot see agent progress"), "{md}");
-    assert!(md.contains("Fix `ws`: 1 failing test — Users cannot see agent progress"), "{md}");
+    assert!(
+        md.starts_with("# Staging Loop — Loop 1 / Iteration 1\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("**Verdict: failing** — 5 of 7 tests passed (83.3%)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `api` (critical) | passed | 3 | 0 | 0 | 0 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("### `ws::tests.e2e.test_ws::test_events` — failed"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- `ws`: Users cannot see agent progress"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Fix `ws`: 1 failing test — Users cannot see agent progress"),
+        "{md}"
+    );
 
     let files = root.report_files("staging");
-    let stem = files.iter().find(|f| f.ends_with("_loop-001_iteration-001.md")).expect("dated report");
+    let stem = files
+        .iter()
+        .find(|f| f.ends_with("_loop-001_iteration-001.md"))
+        .expect("dated report");
     let stem = stem.trim_end_matches(".md");
-    for expected in [format!("{stem}.json"), "latest.md".into(), "latest.json".into(), format!("logs/{stem}/api.log"), format!("logs/{stem}/ws.log")] {
-        assert!(files.contains(&expected), "{expected} missing from {files:?}");
+    for expected in [
+        format!("{stem}.json"),
+        "latest.md".into(),
+        "latest.json".into(),
+        format!("logs/{stem}/api.log"),
+        format!("logs/{stem}/ws.log"),
+    ] {
+        assert!(
+            files.contains(&expected),
+            "{expected} missing from {files:?}"
+        );
     }
-    let dated = std::fs::read_to_string(root.path().join("reports/staging").join(format!("{stem}.md"))).unwrap();
+    let dated = std::fs::read_to_string(
+        root.path()
+            .join("reports/staging")
+            .join(format!("{stem}.md")),
+    )
+    .unwrap();
     assert_eq!(dated, md, "latest.md is a copy of the dated report");
 }
 
@@ -76,15 +140,30 @@ fn numbering_continues_and_a_green_iteration_closes_the_loop() {
     let output = root.greenloop(&["run", "numbers"]);
     assert_eq!(code(&output), 0, "{}", text(&output));
     let json = root.latest_json("numbers");
-    assert_eq!((json["loop"].as_u64(), json["iteration"].as_u64(), json["verdict"].as_str()), (Some(1), Some(3), Some("green")));
+    assert_eq!(
+        (
+            json["loop"].as_u64(),
+            json["iteration"].as_u64(),
+            json["verdict"].as_str()
+        ),
+        (Some(1), Some(3), Some("green"))
+    );
 
     assert_eq!(code(&root.greenloop(&["run", "numbers"])), 0);
     let json = root.latest_json("numbers");
-    assert_eq!((json["loop"].as_u64(), json["iteration"].as_u64()), (Some(2), Some(1)), "a green iteration closed loop 1");
+    assert_eq!(
+        (json["loop"].as_u64(), json["iteration"].as_u64()),
+        (Some(2), Some(1)),
+        "a green iteration closed loop 1"
+    );
 
     assert_eq!(code(&root.greenloop(&["run", "numbers", "--new-loop"])), 0);
     assert_eq!(root.latest_json("numbers")["loop"], 3);
-    let reports: Vec<_> = root.report_files("numbers").into_iter().filter(|f| f.ends_with(".md") && !f.starts_with("latest")).collect();
+    let reports: Vec<_> = root
+        .report_files("numbers")
+        .into_iter()
+        .filter(|f| f.ends_with(".md") && !f.starts_with("latest"))
+        .collect();
     assert_eq!(reports.len(), 5, "{reports:?}");
 }
 
@@ -93,27 +172,65 @@ fn a_hung_suite_is_killed_with_its_grandchild_and_reported_as_timeout() {
     let root = Root::new();
     let pidfile = root.path().join("grandchild.pid");
     let mut toml = format!("[env]\nPIDFILE = \"{}\"\n", pidfile.display());
-    toml += &suite("mission-critical", "hang_with_grandchild.sh", "timeout = \"1s\"\ncritical = true");
+    toml += &suite(
+        "mission-critical",
+        "hang_with_grandchild.sh",
+        "timeout = \"1s\"\ncritical = true",
+    );
     root.write_loop("hang", &toml);
-    root.write("config/greenloop.toml", "[limits]\nkill_grace = \"500ms\"\n");
+    root.write(
+        "config/greenloop.toml",
+        "[limits]\nkill_grace = \"500ms\"\n",
+    );
 
     let started = Instant::now();
     let output = root.greenloop(&["run", "hang"]);
     assert_eq!(code(&output), 1, "{}", text(&output));
-    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
 
-    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
-    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "grandchild {pid} survived");
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(common::process_gone(pid), "grandchild {pid} survived");
 
     let json = root.latest_json("hang");
     let test = test_entry(&json, "mission-critical::suite::exit code");
     assert_eq!(test["status"], "timeout");
-    assert!(test["message"].as_str().unwrap().starts_with("timed out after 1s"), "{test}");
-    assert!(test["message"].as_str().unwrap().contains("waiting for the agent..."), "last output is shown: {test}");
+    assert!(
+        test["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("timed out after 1s"),
+        "{test}"
+    );
+    assert!(
+        test["message"]
+            .as_str()
+            .unwrap()
+            .contains("waiting for the agent..."),
+        "last output is shown: {test}"
+    );
     assert_eq!(suite_entry(&json, "mission-critical")["status"], "timeout");
-    assert!(json["integrity"].as_array().unwrap().iter().any(|f| f["kind"] == "hang"), "{:#}", json["integrity"]);
+    assert!(
+        json["integrity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "hang"),
+        "{:#}",
+        json["integrity"]
+    );
     let md = root.latest_md("hang");
-    assert!(md.contains("Find why `mission-critical` hangs: it timed out after 1s"), "{md}");
+    assert!(
+        md.contains("Find why `mission-critical` hangs: it timed out after 1s"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -121,13 +238,23 @@ fn an_idle_suite_counts_as_a_hang() {
     let root = Root::new();
     let pidfile = root.path().join("pid");
     let mut toml = format!("[env]\nPIDFILE = \"{}\"\n", pidfile.display());
-    toml += &suite("quiet", "hang_with_grandchild.sh", "timeout = \"1m\"\nidle_timeout = \"1s\"");
+    toml += &suite(
+        "quiet",
+        "hang_with_grandchild.sh",
+        "timeout = \"1m\"\nidle_timeout = \"1s\"",
+    );
     root.write_loop("idle", &toml);
-    root.write("config/greenloop.toml", "[limits]\nkill_grace = \"500ms\"\n");
+    root.write(
+        "config/greenloop.toml",
+        "[limits]\nkill_grace = \"500ms\"\n",
+    );
     let output = root.greenloop(&["run", "idle"]);
     assert_eq!(code(&output), 1, "{}", text(&output));
     let json = root.latest_json("idle");
-    let message = test_entry(&json, "quiet::suite::exit code")["message"].as_str().unwrap().to_owned();
+    let message = test_entry(&json, "quiet::suite::exit code")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(message.starts_with("hung: no output for 1s"), "{message}");
 }
 
@@ -135,17 +262,29 @@ fn an_idle_suite_counts_as_a_hang() {
 fn an_output_flood_is_cut_in_the_log_and_said_in_the_report() {
     let root = Root::new();
     root.write_loop("flood", &suite("noisy", "flood.sh", ""));
-    root.write("config/greenloop.toml", "[limits]\nlog_head = \"64KiB\"\nlog_tail = \"64KiB\"\n");
+    root.write(
+        "config/greenloop.toml",
+        "[limits]\nlog_head = \"64KiB\"\nlog_tail = \"64KiB\"\n",
+    );
     let output = root.greenloop(&["run", "flood"]);
     assert_eq!(code(&output), 0, "{}", text(&output));
     let json = root.latest_json("flood");
     let noisy = suite_entry(&json, "noisy");
     assert_eq!(noisy["output_bytes"], 64 * 1024 * 1024);
     assert!(noisy["output_cut_bytes"].as_u64().unwrap() >= 64 * 1024 * 1024 - 128 * 1024);
-    let log = root.path().join("reports/flood").join(noisy["log"].as_str().unwrap());
+    let log = root
+        .path()
+        .join("reports/flood")
+        .join(noisy["log"].as_str().unwrap());
     let size = std::fs::metadata(&log).unwrap().len();
     assert!(size < 128 * 1024 + 1024, "log is {size} bytes");
-    assert!(json["integrity"].as_array().unwrap().iter().any(|f| f["kind"] == "output_cut"));
+    assert!(
+        json["integrity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "output_cut")
+    );
 }
 
 #[test]
@@ -163,10 +302,25 @@ fn broken_and_empty_junit_are_errors_never_passes_and_logs_are_kept() {
         assert_eq!(entry["status"], "error", "{entry}");
         let test = test_entry(&json, &format!("{name}::suite::junit {name}.junit.xml"));
         assert_eq!(test["status"], "error");
-        assert!(test["message"].as_str().unwrap().contains(&format!("{name}.junit.xml")), "the error names the file: {test}");
-        assert!(root.path().join("reports/broken").join(entry["log"].as_str().unwrap()).exists());
+        assert!(
+            test["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{name}.junit.xml")),
+            "the error names the file: {test}"
+        );
+        assert!(
+            root.path()
+                .join("reports/broken")
+                .join(entry["log"].as_str().unwrap())
+                .exists()
+        );
     }
-    assert_eq!(suite_entry(&json, "good")["status"], "passed", "other suites' results are kept");
+    assert_eq!(
+        suite_entry(&json, "good")["status"],
+        "passed",
+        "other suites' results are kept"
+    );
     assert_eq!(json["totals"]["passed"], 3);
 }
 
@@ -179,12 +333,18 @@ fn a_suite_without_junit_is_judged_by_its_exit_code_and_non_utf8_output_survives
     let json = root.latest_json("bytes");
     assert_eq!(suite_entry(&json, "legacy")["results_from"], "exit_code");
     let test = test_entry(&json, "legacy::suite::exit code");
-    assert_eq!((test["status"].as_str(), test["message"].as_str()), (Some("failed"), Some("exited with code 2")));
+    assert_eq!(
+        (test["status"].as_str(), test["message"].as_str()),
+        (Some("failed"), Some("exited with code 2"))
+    );
     let detail = test["detail"].as_str().unwrap();
     assert!(detail.contains("before \u{FFFD}\u{FFFD} after"), "{detail}");
     assert!(detail.contains("assertion failed"), "{detail}");
     let md = root.latest_md("bytes");
-    assert!(md.contains("| exit code |"), "the suite table says where results came from: {md}");
+    assert!(
+        md.contains("| exit code |"),
+        "the suite table says where results came from: {md}"
+    );
 }
 
 #[test]
@@ -197,36 +357,65 @@ fn a_suite_that_cannot_start_makes_the_iteration_an_error() {
     assert_eq!(code(&output), 3, "{}", text(&output));
     let json = root.latest_json("broken-start");
     assert_eq!(json["verdict"], "error");
-    let denied = test_entry(&json, "cannot-run::suite::exit code")["message"].as_str().unwrap().to_lowercase();
-    assert!(denied.contains("not_executable.sh") && denied.contains("permission denied"), "{denied}");
-    let missing = test_entry(&json, "missing::suite::exit code")["message"].as_str().unwrap().to_lowercase();
-    assert!(missing.contains("definitely-not-a-program-xyz") && missing.contains("not found"), "{missing}");
-    assert!(root.latest_md("broken-start").contains("Make `missing` start:"));
+    let denied = test_entry(&json, "cannot-run::suite::exit code")["message"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        denied.contains("not_executable.sh") && denied.contains("permission denied"),
+        "{denied}"
+    );
+    let missing = test_entry(&json, "missing::suite::exit code")["message"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        missing.contains("definitely-not-a-program-xyz") && missing.contains("not found"),
+        "{missing}"
+    );
+    assert!(
+        root.latest_md("broken-start")
+            .contains("Make `missing` start:")
+    );
 }
 
 #[test]
 fn a_secret_echoed_by_a_suite_never_reaches_a_report_log_or_json() {
     const SECRET: &str = "s3cr3t-staging-token-42";
     let root = Root::new();
-    let mut toml = String::from("[secrets]\napi = { env = \"TEST_API_TOKEN\" }\n[env]\nAPI_TOKEN = \"${api}\"\n");
+    let mut toml = String::from(
+        "[secrets]\napi = { env = \"TEST_API_TOKEN\" }\n[env]\nAPI_TOKEN = \"${api}\"\n",
+    );
     toml += &suite("auth", "echo_secret.sh", "");
     root.write_loop("secret", &toml);
     let output = root.greenloop_env(&["run", "secret"], &[("TEST_API_TOKEN", SECRET)]);
     assert_eq!(code(&output), 1, "{}", text(&output));
     assert!(!text(&output).contains(SECRET));
     let json = root.latest_json("secret");
-    assert_eq!(test_entry(&json, "auth::tests.test_auth::test_token")["message"], "401 for token ***");
+    assert_eq!(
+        test_entry(&json, "auth::tests.test_auth::test_token")["message"],
+        "401 for token ***"
+    );
     let mut checked = 0;
     for file in root.report_files("secret") {
         let contents = std::fs::read(root.path().join("reports/secret").join(&file)).unwrap();
         let contents = String::from_utf8_lossy(&contents);
-        assert!(!contents.contains(SECRET), "{file} leaks the secret:\n{contents}");
+        assert!(
+            !contents.contains(SECRET),
+            "{file} leaks the secret:\n{contents}"
+        );
         checked += 1;
         if file.ends_with("auth.log") {
-            assert!(contents.contains("connecting with token ***") && contents.contains("Bearer ***"), "{contents}");
+            assert!(
+                contents.contains("connecting with token ***") && contents.contains("Bearer ***"),
+                "{contents}"
+            );
         }
     }
-    assert!(checked >= 6, "checked {checked} files (reports, JSON, log and JUnit)");
+    assert!(
+        checked >= 6,
+        "checked {checked} files (reports, JSON, log and JUnit)"
+    );
 }
 
 #[test]
@@ -236,9 +425,20 @@ fn tests_that_take_no_time_are_flagged() {
     let output = root.greenloop(&["run", "fake"]);
     assert_eq!(code(&output), 0, "{}", text(&output));
     let json = root.latest_json("fake");
-    let finding = json["integrity"].as_array().unwrap().iter().find(|f| f["kind"] == "zero_duration").expect("zero-duration finding");
-    assert_eq!(finding["message"], "all 3 passing tests of `fake` took 0.00 s: check that they really ran");
-    assert!(root.latest_md("fake").contains("- **0.00 s tests**: all 3 passing tests"));
+    let finding = json["integrity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "zero_duration")
+        .expect("zero-duration finding");
+    assert_eq!(
+        finding["message"],
+        "all 3 passing tests of `fake` took 0.00 s: check that they really ran"
+    );
+    assert!(
+        root.latest_md("fake")
+            .contains("- **0.00 s tests**: all 3 passing tests")
+    );
 }
 
 #[test]
@@ -251,8 +451,16 @@ fn suites_get_greenloop_variables_and_expanded_arguments() {
     let output = root.greenloop(&["run", "vars"]);
     assert_eq!(code(&output), 1, "{}", text(&output));
     let json = root.latest_json("vars");
-    let detail = test_entry(&json, "env::suite::exit code")["detail"].as_str().unwrap().to_owned();
-    assert!(detail.contains("url=http://127.0.0.1:9/health loop=1 it=1 name=vars base=http://127.0.0.1:9"), "{detail}");
+    let detail = test_entry(&json, "env::suite::exit code")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.contains(
+            "url=http://127.0.0.1:9/health loop=1 it=1 name=vars base=http://127.0.0.1:9"
+        ),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -262,5 +470,8 @@ fn an_unknown_loop_is_a_usage_error() {
     let output = root.greenloop(&["run", "nope"]);
     assert_eq!(code(&output), 2);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no loop called `nope` (loops here: real)"), "{stderr}");
+    assert!(
+        stderr.contains("no loop called `nope` (loops here: real)"),
+        "{stderr}"
+    );
 }

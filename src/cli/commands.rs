@@ -11,7 +11,9 @@ use crate::runner::{Events, Request, run_iteration};
 
 /// `greenloop run <loop>`.
 pub async fn run(root: &Path, name: &str, new_loop: bool) -> anyhow::Result<ExitCode> {
-    let (config, plan) = match config::daemon_config(root).and_then(|c| Ok((c.clone(), config::loop_plan(&c, name)?))) {
+    let (config, plan) = match config::daemon_config(root)
+        .and_then(|c| Ok((c.clone(), config::loop_plan(&c, name)?)))
+    {
         Ok(loaded) => loaded,
         Err(diagnostics) => {
             eprintln!("{diagnostics}");
@@ -22,12 +24,21 @@ pub async fn run(root: &Path, name: &str, new_loop: bool) -> anyhow::Result<Exit
     tokio::spawn(cancel_on_signal(cancel.clone()));
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(progress::print_progress(plan.name.to_string(), receiver));
-    let request = Request { trigger: "manual (cli)".into(), new_loop };
+    let request = Request {
+        trigger: "manual (cli)".into(),
+        new_loop,
+    };
     let finished = run_iteration(&config, &plan, request, &Events::to(sender), cancel).await;
     let _ = printer.await;
     let finished = finished?;
     let it = &finished.iteration;
-    let shown = |p: std::path::PathBuf| p.strip_prefix(root).map(Path::to_path_buf).unwrap_or(p).display().to_string();
+    let shown = |p: std::path::PathBuf| {
+        p.strip_prefix(root)
+            .map(Path::to_path_buf)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
     println!(
         "verdict: {} — {} ({})",
         it.verdict,
@@ -46,7 +57,11 @@ pub fn check(root: &Path) -> ExitCode {
         println!("ok: loops/{name}.toml");
     }
     if diagnostics.is_empty() {
-        println!("config is valid ({} loop{})", ok.len(), if ok.len() == 1 { "" } else { "s" });
+        println!(
+            "config is valid ({} loop{})",
+            ok.len(),
+            if ok.len() == 1 { "" } else { "s" }
+        );
         ExitCode::SUCCESS
     } else {
         eprintln!("{diagnostics}");
@@ -60,11 +75,16 @@ pub fn check(root: &Path) -> ExitCode {
 /// `interrupted`; a second signal exits at once.
 async fn cancel_on_signal(cancel: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         return;
     };
     tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
-    eprintln!("greenloop: stopping — killing running suites and writing an interrupted report (signal again to quit now)");
+    eprintln!(
+        "greenloop: stopping — killing running suites and writing an interrupted report (signal again to quit now)"
+    );
     cancel.cancel();
     tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
     std::process::exit(130);

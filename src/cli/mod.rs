@@ -18,14 +18,18 @@ pub fn main() -> ExitCode {
     let root = match std::path::absolute(&args.root) {
         Ok(root) => root,
         Err(e) => {
-            eprintln!("error: failed to resolve --root {}: {e}", args.root.display());
+            eprintln!(
+                "error: failed to resolve --root {}: {e}",
+                args.root.display()
+            );
             return exit::usage();
         }
     };
     match args.command {
         Command::Check => commands::check(&root),
         Command::Run { name, new_loop } => {
-            let runtime = tokio::runtime::Runtime::new().expect("failed to start the tokio runtime");
+            let runtime =
+                tokio::runtime::Runtime::new().expect("failed to start the tokio runtime");
             match runtime.block_on(commands::run(&root, &name, new_loop)) {
                 Ok(code) => code,
                 Err(e) => {
@@ -41,5 +45,8 @@ pub fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GREENLOOP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

@@ -11,12 +11,21 @@ use crate::runner::Event;
 pub async fn print_progress(loop_name: String, mut events: UnboundedReceiver<Event>) {
     while let Some(event) = events.recv().await {
         let line = match event {
-            Event::IterationStarted { loop_number, iteration, suites } => format!(
+            Event::IterationStarted {
+                loop_number,
+                iteration,
+                suites,
+            } => format!(
                 "{loop_name}: Loop {loop_number} / Iteration {iteration} — {suites} suite{}",
                 if suites == 1 { "" } else { "s" }
             ),
             Event::SuiteStarted { name } => format!("  ▶ {name} started"),
-            Event::SuiteFinished { name, status, totals, duration } => format!(
+            Event::SuiteFinished {
+                name,
+                status,
+                totals,
+                duration,
+            } => format!(
                 "  {} {name} {} — {} in {:.2} s",
                 mark(status),
                 status.as_str(),
@@ -41,7 +50,12 @@ fn mark(status: SuiteStatus) -> &'static str {
 /// "12/12 passed" or "3/5 passed, 1 failed, 1 error".
 pub fn counts(t: &Totals) -> String {
     let mut text = format!("{}/{} passed", t.ok(), t.total);
-    for (n, word) in [(t.failed, "failed"), (t.errors, "error"), (t.timeouts, "timed out"), (t.skipped, "skipped")] {
+    for (n, word) in [
+        (t.failed, "failed"),
+        (t.errors, "error"),
+        (t.timeouts, "timed out"),
+        (t.skipped, "skipped"),
+    ] {
         if n > 0 {
             text.push_str(&format!(", {n} {word}"));
         }

@@ -27,6 +27,13 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Every problem found, in the order they appear in the file.
+    pub fn into_diagnostics(mut self) -> Vec<Diagnostic> {
+        self.diagnostics
+            .sort_by_key(|d| d.location.as_ref().map(|l| (l.line, l.column)));
+        self.diagnostics
+    }
+
     /// Records a problem at `span`.
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.diagnostics

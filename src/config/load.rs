@@ -21,7 +21,7 @@ pub fn daemon_config(root: &Path) -> Result<DaemonConfig, Diagnostics> {
     let source = read(&path, &shown)?;
     let raw = parse(&shown, &source)?;
     let mut check = Checker::new(&shown, &source);
-    daemon::validate(raw, root, &mut check).ok_or(Diagnostics(check.diagnostics))
+    daemon::validate(raw, root, &mut check).ok_or_else(|| Diagnostics(check.into_diagnostics()))
 }
 
 /// Loads and validates `loops/<name>.toml`.
@@ -45,7 +45,7 @@ pub fn loop_plan(config: &DaemonConfig, name: &str) -> Result<LoopPlan, Diagnost
     let raw = parse(&shown, &source)?;
     let mut check = Checker::new(&shown, &source);
     let mut plan = plan::validate(loop_name, raw, &config.root, &mut check)
-        .ok_or(Diagnostics(check.diagnostics))?;
+        .ok_or_else(|| Diagnostics(check.into_diagnostics()))?;
     plan.path = shown;
     Ok(plan)
 }

@@ -11,7 +11,12 @@ use crate::config::SuitePlan;
 use crate::model::{SuiteResult, Totals};
 
 /// Runs every suite under a limit of `parallel` at once, emitting start and finish events.
-pub async fn run_battery(suites: &[SuitePlan], parallel: usize, ctx: SuiteContext, events: &Events) -> Vec<SuiteResult> {
+pub async fn run_battery(
+    suites: &[SuitePlan],
+    parallel: usize,
+    ctx: SuiteContext,
+    events: &Events,
+) -> Vec<SuiteResult> {
     let permits = Arc::new(Semaphore::new(parallel.max(1)));
     let ctx = Arc::new(ctx);
     let mut tasks = JoinSet::new();
@@ -20,8 +25,13 @@ pub async fn run_battery(suites: &[SuitePlan], parallel: usize, ctx: SuiteContex
         let ctx = Arc::clone(&ctx);
         let events = events.clone();
         tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
-            events.emit(Event::SuiteStarted { name: suite.name.clone() });
+            let _permit = permits
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            events.emit(Event::SuiteStarted {
+                name: suite.name.clone(),
+            });
             let result = run_suite(&suite, &ctx).await;
             events.emit(Event::SuiteFinished {
                 name: result.name.clone(),
@@ -37,5 +47,8 @@ pub async fn run_battery(suites: &[SuitePlan], parallel: usize, ctx: SuiteContex
         let (index, result) = joined.expect("a suite task panicked");
         results[index] = Some(result);
     }
-    results.into_iter().map(|r| r.expect("every suite reports once")).collect()
+    results
+        .into_iter()
+        .map(|r| r.expect("every suite reports once"))
+        .collect()
 }

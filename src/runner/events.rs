@@ -10,11 +10,20 @@ use crate::model::{SuiteStatus, Totals, Verdict};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// The iteration got its numbers and is about to run its battery.
-    IterationStarted { loop_number: u32, iteration: u32, suites: usize },
+    IterationStarted {
+        loop_number: u32,
+        iteration: u32,
+        suites: usize,
+    },
     /// A suite's process is starting.
     SuiteStarted { name: String },
     /// A suite finished and its results were read.
-    SuiteFinished { name: String, status: SuiteStatus, totals: Totals, duration: Duration },
+    SuiteFinished {
+        name: String,
+        status: SuiteStatus,
+        totals: Totals,
+        duration: Duration,
+    },
     /// The iteration's reports are written.
     IterationFinished { verdict: Verdict, totals: Totals },
 }

@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::junit;
-use crate::model::{Finding, FindingKind, Outcome, ProcessEnd, ResultSource, SuiteRun, TestId, TestResult};
+use crate::model::{
+    Finding, FindingKind, Outcome, ProcessEnd, ResultSource, SuiteRun, TestId, TestResult,
+};
 use crate::redact::Redactor;
 
 /// The classname of the tests greenloop itself adds to a suite (exit code, broken JUnit).
@@ -38,8 +40,18 @@ pub struct JunitFiles {
 }
 
 /// Ingests one suite's results. `root` shortens paths in messages.
-pub fn ingest(suite: &str, run: &SuiteRun, junit: &JunitFiles, root: &Path, redactor: &Redactor) -> Ingested {
-    let note = |kind, message: String| Finding { kind, suite: Some(suite.to_owned()), message };
+pub fn ingest(
+    suite: &str,
+    run: &SuiteRun,
+    junit: &JunitFiles,
+    root: &Path,
+    redactor: &Redactor,
+) -> Ingested {
+    let note = |kind, message: String| Finding {
+        kind,
+        suite: Some(suite.to_owned()),
+        message,
+    };
     let synthetic = |name: &str, outcome: Outcome| TestResult {
         id: TestId::new(suite, SUITE_CLASS, name),
         suite: suite.to_owned(),
@@ -50,7 +62,13 @@ pub fn ingest(suite: &str, run: &SuiteRun, junit: &JunitFiles, root: &Path, reda
     let process = match run {
         SuiteRun::NotStarted { reason } => {
             return Ingested {
-                tests: vec![synthetic("exit code", Outcome::Error { message: reason.clone(), detail: String::new() })],
+                tests: vec![synthetic(
+                    "exit code",
+                    Outcome::Error {
+                        message: reason.clone(),
+                        detail: String::new(),
+                    },
+                )],
                 source: ResultSource::NotRun,
                 declared_tests: None,
                 notes: Vec::new(),
@@ -62,12 +80,19 @@ pub fn ingest(suite: &str, run: &SuiteRun, junit: &JunitFiles, root: &Path, reda
     if !junit.stale.is_empty() {
         notes.push(note(
             FindingKind::ResultsNote,
-            format!("ignored {} JUnit file(s) older than this run: {}", junit.stale.len(), shown(&junit.stale, root)),
+            format!(
+                "ignored {} JUnit file(s) older than this run: {}",
+                junit.stale.len(),
+                shown(&junit.stale, root)
+            ),
         ));
     }
     if junit.fresh.is_empty() {
         if let Some(expected) = &junit.expected_at {
-            notes.push(note(FindingKind::ResultsNote, format!("`{suite}` wrote no JUnit at `{expected}`; it is judged by its exit code")));
+            notes.push(note(
+                FindingKind::ResultsNote,
+                format!("`{suite}` wrote no JUnit at `{expected}`; it is judged by its exit code"),
+            ));
         }
         let outcome = exit_outcome(&process.end, &process.tail);
         return Ingested {
@@ -90,12 +115,25 @@ pub fn ingest(suite: &str, run: &SuiteRun, junit: &JunitFiles, root: &Path, reda
             attempts: case.attempts,
         })
         .collect();
-    notes.extend(read.findings.into_iter().map(|f| note(FindingKind::ResultsNote, redactor.text(&f))));
+    notes.extend(
+        read.findings
+            .into_iter()
+            .map(|f| note(FindingKind::ResultsNote, redactor.text(&f))),
+    );
     for error in &errors {
         let message = redactor.text(&error.to_string());
         notes.push(note(FindingKind::BrokenResults, message.clone()));
-        let file = error.path().file_name().map_or_else(|| "?".into(), |n| n.to_string_lossy().into_owned());
-        tests.push(synthetic(&format!("junit {file}"), Outcome::Error { message, detail: String::new() }));
+        let file = error
+            .path()
+            .file_name()
+            .map_or_else(|| "?".into(), |n| n.to_string_lossy().into_owned());
+        tests.push(synthetic(
+            &format!("junit {file}"),
+            Outcome::Error {
+                message,
+                detail: String::new(),
+            },
+        ));
     }
     let any_failure = tests.iter().any(|t| t.outcome.status().is_failure());
     match &process.end {
@@ -105,14 +143,29 @@ pub fn ingest(suite: &str, run: &SuiteRun, junit: &JunitFiles, root: &Path, reda
         }
         end if !any_failure => {
             let message = format!("{} although its JUnit reported no failure", end.describe());
-            notes.push(note(FindingKind::BrokenResults, format!("`{suite}` {message}")));
-            tests.push(synthetic("exit code", Outcome::Error { message, detail: process.tail.clone() }));
+            notes.push(note(
+                FindingKind::BrokenResults,
+                format!("`{suite}` {message}"),
+            ));
+            tests.push(synthetic(
+                "exit code",
+                Outcome::Error {
+                    message,
+                    detail: process.tail.clone(),
+                },
+            ));
         }
         _ => {}
     }
     Ingested {
         tests,
-        source: ResultSource::Junit(junit.fresh.iter().map(|f| f.strip_prefix(root).unwrap_or(f).to_owned()).collect()),
+        source: ResultSource::Junit(
+            junit
+                .fresh
+                .iter()
+                .map(|f| f.strip_prefix(root).unwrap_or(f).to_owned())
+                .collect(),
+        ),
         declared_tests: read.declared.tests,
         notes,
     }
@@ -126,7 +179,11 @@ fn exit_outcome(end: &ProcessEnd, tail: &str) -> Outcome {
         ProcessEnd::Exited(0) => Outcome::Passed,
         ProcessEnd::Exited(_) => Outcome::Failed { message, detail },
         ProcessEnd::TimedOut { .. } | ProcessEnd::Idle { .. } => Outcome::Timeout {
-            message: if tail.trim().is_empty() { message } else { format!("{message}; last output:\n{tail}") },
+            message: if tail.trim().is_empty() {
+                message
+            } else {
+                format!("{message}; last output:\n{tail}")
+            },
         },
         ProcessEnd::Signaled(_) | ProcessEnd::Cancelled => Outcome::Error { message, detail },
     }
@@ -139,11 +196,25 @@ fn redact_outcome(outcome: Outcome, redactor: &Redactor) -> Outcome {
     let r = |s: String| redactor.text(&s);
     match outcome {
         Outcome::Passed => Outcome::Passed,
-        Outcome::Flaky { failures, message } => Outcome::Flaky { failures, message: r(message) },
-        Outcome::Skipped { message, kind } => Outcome::Skipped { message: r(message), kind },
-        Outcome::Failed { message, detail } => Outcome::Failed { message: r(message), detail: r(detail) },
-        Outcome::Error { message, detail } => Outcome::Error { message: r(message), detail: r(detail) },
-        Outcome::Timeout { message } => Outcome::Timeout { message: r(message) },
+        Outcome::Flaky { failures, message } => Outcome::Flaky {
+            failures,
+            message: r(message),
+        },
+        Outcome::Skipped { message, kind } => Outcome::Skipped {
+            message: r(message),
+            kind,
+        },
+        Outcome::Failed { message, detail } => Outcome::Failed {
+            message: r(message),
+            detail: r(detail),
+        },
+        Outcome::Error { message, detail } => Outcome::Error {
+            message: r(message),
+            detail: r(detail),
+        },
+        Outcome::Timeout { message } => Outcome::Timeout {
+            message: r(message),
+        },
     }
 }
 

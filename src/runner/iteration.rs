@@ -64,13 +64,27 @@ pub async fn run_iteration(
     events: &Events,
     cancel: CancellationToken,
 ) -> Result<Finished, IterationError> {
-    let counter_error = |source| IterationError::Counter { path: config.state_dir.clone(), source };
-    let numbers = counter::load(&config.state_dir, &plan.name).map_err(counter_error)?.next(request.new_loop);
+    let counter_error = |source| IterationError::Counter {
+        path: config.state_dir.clone(),
+        source,
+    };
+    let numbers = counter::load(&config.state_dir, &plan.name)
+        .map_err(counter_error)?
+        .next(request.new_loop);
     counter::save(&config.state_dir, &plan.name, numbers).map_err(counter_error)?;
 
     let started_at = Utc::now();
-    let paths = ReportPaths::new(&config.reports_dir, &plan.name, numbers.loop_number, numbers.iteration, started_at);
-    let report_error = |source| IterationError::Report { path: paths.dir.clone(), source };
+    let paths = ReportPaths::new(
+        &config.reports_dir,
+        &plan.name,
+        numbers.loop_number,
+        numbers.iteration,
+        started_at,
+    );
+    let report_error = |source| IterationError::Report {
+        path: paths.dir.clone(),
+        source,
+    };
     std::fs::create_dir_all(paths.logs()).map_err(report_error)?;
     events.emit(Event::IterationStarted {
         loop_number: numbers.loop_number,
@@ -82,7 +96,12 @@ pub async fn run_iteration(
     let exported_env = values
         .iter()
         .filter(|(name, _)| !plan.secrets.contains_key(*name))
-        .map(|(name, value)| (format!("GREENLOOP_{}", name.to_ascii_uppercase().replace('-', "_")), value.clone()))
+        .map(|(name, value)| {
+            (
+                format!("GREENLOOP_{}", name.to_ascii_uppercase().replace('-', "_")),
+                value.clone(),
+            )
+        })
         .collect();
     let ctx = SuiteContext {
         config: config.clone(),
@@ -109,22 +128,41 @@ pub async fn run_iteration(
         started_at,
         finished_at: Utc::now(),
         totals: Totals::count(suites.iter().flat_map(|s| &s.tests)),
-        error: (verdict == crate::model::Verdict::Error).then(|| "no suite could be started".to_owned()),
+        error: (verdict == crate::model::Verdict::Error)
+            .then(|| "no suite could be started".to_owned()),
         suites,
         verdict,
         integrity,
         host: Host::current(),
     };
     write_iteration(&paths, &iteration, &plan.redactor()).map_err(report_error)?;
-    counter::save(&config.state_dir, &plan.name, numbers.after(verdict, plan.max_iterations)).map_err(counter_error)?;
-    events.emit(Event::IterationFinished { verdict, totals: iteration.totals });
+    counter::save(
+        &config.state_dir,
+        &plan.name,
+        numbers.after(verdict, plan.max_iterations),
+    )
+    .map_err(counter_error)?;
+    events.emit(Event::IterationFinished {
+        verdict,
+        totals: iteration.totals,
+    });
     Ok(Finished { iteration, paths })
 }
 
 /// The values `${…}` can name: vars, secrets and the built-ins (`junit` is per suite).
-fn template_values(config: &DaemonConfig, plan: &LoopPlan, loop_number: u32, iteration: u32, paths: &ReportPaths) -> BTreeMap<String, String> {
+fn template_values(
+    config: &DaemonConfig,
+    plan: &LoopPlan,
+    loop_number: u32,
+    iteration: u32,
+    paths: &ReportPaths,
+) -> BTreeMap<String, String> {
     let mut values = plan.vars.clone();
-    values.extend(plan.secrets.iter().map(|(k, v)| (k.clone(), v.expose().to_owned())));
+    values.extend(
+        plan.secrets
+            .iter()
+            .map(|(k, v)| (k.clone(), v.expose().to_owned())),
+    );
     values.insert("loop".into(), loop_number.to_string());
     values.insert("iteration".into(), iteration.to_string());
     values.insert("loop_name".into(), plan.name.to_string());

@@ -54,7 +54,10 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
     values.insert("junit".into(), junit_pattern.clone());
 
     let argv: Vec<String> = suite.command.iter().map(|t| t.render(&values)).collect();
-    let workdir = suite.workdir.as_ref().map_or_else(|| root.clone(), |w| root.join(w.render(&values)));
+    let workdir = suite
+        .workdir
+        .as_ref()
+        .map_or_else(|| root.clone(), |w| root.join(w.render(&values)));
     let mut env: Vec<(String, String)> = ctx
         .loop_env
         .iter()
@@ -74,7 +77,10 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
         idle_timeout: suite.idle_timeout,
         kill_grace: ctx.config.kill_grace,
         log_path: ctx.logs_dir.join(&log_name),
-        log_limit: LogLimit { head: ctx.config.log_head, tail: ctx.config.log_tail },
+        log_limit: LogLimit {
+            head: ctx.config.log_head,
+            tail: ctx.config.log_tail,
+        },
         redactor: ctx.redactor.clone(),
         cancel: ctx.cancel.clone(),
     };
@@ -88,13 +94,22 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
             leaked_output: outcome.leaked_output,
             tail: outcome.tail,
         }),
-        Err(error) => SuiteRun::NotStarted { reason: ctx.redactor.text(&error.to_string()) },
+        Err(error) => SuiteRun::NotStarted {
+            reason: ctx.redactor.text(&error.to_string()),
+        },
     };
     let expects_junit = suite.junit.is_some()
-        || suite.command.iter().chain(suite.env.iter().map(|(_, t)| t)).chain(ctx.loop_env.iter().map(|(_, t)| t)).any(|t| t.names().any(|n| n == "junit"));
+        || suite
+            .command
+            .iter()
+            .chain(suite.env.iter().map(|(_, t)| t))
+            .chain(ctx.loop_env.iter().map(|(_, t)| t))
+            .any(|t| t.names().any(|n| n == "junit"));
     let mut junit = find_junit(&junit_pattern, started);
     if expects_junit {
-        let shown = Path::new(&junit_pattern).strip_prefix(root).map_or_else(|_| junit_pattern.clone(), |p| p.display().to_string());
+        let shown = Path::new(&junit_pattern)
+            .strip_prefix(root)
+            .map_or_else(|_| junit_pattern.clone(), |p| p.display().to_string());
         junit.expected_at = Some(shown);
     }
     let ingested = ingest(&suite.name, &run, &junit, root, &ctx.redactor);
@@ -136,7 +151,9 @@ fn redact_own_files(files: &[PathBuf], logs_dir: &Path, redactor: &Redactor) {
 fn find_junit(pattern: &str, started: SystemTime) -> JunitFiles {
     let is_glob = pattern.contains(['*', '?', '[']);
     let candidates: Vec<PathBuf> = if is_glob {
-        glob::glob(pattern).map(|paths| paths.filter_map(Result::ok).collect()).unwrap_or_default()
+        glob::glob(pattern)
+            .map(|paths| paths.filter_map(Result::ok).collect())
+            .unwrap_or_default()
     } else {
         vec![PathBuf::from(pattern)]
     };

@@ -41,7 +41,10 @@ impl Root {
     /// Runs `greenloop <args>` in this root with extra environment.
     pub fn greenloop_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_greenloop"));
-        command.args(args).current_dir(self.path()).env_remove("GREENLOOP_ROOT");
+        command
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("GREENLOOP_ROOT");
         for (k, v) in env {
             command.env(k, v);
         }
@@ -50,14 +53,16 @@ impl Root {
 
     /// `reports/<loop>/latest.json`, parsed.
     pub fn latest_json(&self, name: &str) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.path().join("reports").join(name).join("latest.json"))
-            .expect("latest.json exists");
+        let text =
+            std::fs::read_to_string(self.path().join("reports").join(name).join("latest.json"))
+                .expect("latest.json exists");
         serde_json::from_str(&text).expect("latest.json is JSON")
     }
 
     /// `reports/<loop>/latest.md`.
     pub fn latest_md(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path().join("reports").join(name).join("latest.md")).expect("latest.md exists")
+        std::fs::read_to_string(self.path().join("reports").join(name).join("latest.md"))
+            .expect("latest.md exists")
     }
 
     /// Every file under `reports/<loop>/`, relative to it, sorted.
@@ -88,7 +93,9 @@ pub fn suite_script(name: &str) -> String {
 
 /// The absolute path of a file under tests/fixtures.
 pub fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
 }
 
 /// The test entry with `id` in an iteration's JSON.
@@ -103,7 +110,12 @@ pub fn test_entry<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::
 
 /// The suite entry called `name` in an iteration's JSON.
 pub fn suite_entry<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    json["suites"].as_array().unwrap().iter().find(|s| s["name"] == name).expect("suite in JSON")
+    json["suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .expect("suite in JSON")
 }
 
 /// The exit code of a finished command.
@@ -113,5 +125,27 @@ pub fn code(output: &Output) -> i32 {
 
 /// stdout and stderr, for assertion messages.
 pub fn text(output: &Output) -> String {
-    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Whether `pid` is gone (or a zombie waiting for its new parent to reap it) within 5 s.
+pub fn process_gone(pid: i32) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let gone = match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => true,
+            // The state is the field after the parenthesised command name.
+            Ok(stat) => stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('Z')),
+        };
+        if gone || std::time::Instant::now() > deadline {
+            return gone;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
