@@ -40,7 +40,7 @@ pub fn next_actions(iteration: &Iteration) -> Vec<String> {
     for finding in &iteration.integrity {
         let action = match finding.kind {
             FindingKind::NoTests | FindingKind::ZeroDuration | FindingKind::EmptyBattery => {
-                format!("Check that the tests really ran: {}.", finding.message)
+                format!("Check that the tests really ran — {}.", finding.message)
             }
             FindingKind::BrokenResults => format!("Repair the results: {}.", finding.message),
             FindingKind::LeakedProcess => format!("Stop the leaked process: {}.", finding.message),

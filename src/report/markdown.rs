@@ -29,7 +29,6 @@ pub fn render(iteration: &Iteration) -> String {
 }
 
 fn header(out: &mut String, it: &Iteration) {
-    let t = &it.totals;
     let _ = writeln!(
         out,
         "# {} — Loop {} / Iteration {}\n",
@@ -37,16 +36,9 @@ fn header(out: &mut String, it: &Iteration) {
     );
     let _ = writeln!(
         out,
-        "**Verdict: {}** — {} of {} tests passed ({}): {} failed, {} errors, {} timed out, {} skipped, {} flaky.\n",
+        "**Verdict: {}** — {}.\n",
         it.verdict,
-        t.ok(),
-        t.total,
-        percent(t.pass_rate()),
-        t.failed,
-        t.errors,
-        t.timeouts,
-        t.skipped,
-        t.flaky
+        summary(&it.totals)
     );
     if let Some(error) = &it.error {
         let _ = writeln!(out, "The battery could not run: {error}.\n");
@@ -68,6 +60,30 @@ fn header(out: &mut String, it: &Iteration) {
     }
     let _ = writeln!(out, "- **Trigger:** {}", it.trigger);
     let _ = writeln!(out, "- **Deploy:** none configured\n");
+}
+
+/// "8 of 10 tests passed (80.0%), 2 failed; 1 skipped": skips are not part of the rate.
+fn summary(t: &Totals) -> String {
+    let ran = t.total - t.skipped;
+    let mut text = format!(
+        "{} of {ran} tests passed ({})",
+        t.ok(),
+        percent(t.pass_rate())
+    );
+    for (n, what) in [
+        (t.failed, "failed"),
+        (t.errors, "errors"),
+        (t.timeouts, "timed out"),
+        (t.flaky, "flaky (passed on retry)"),
+    ] {
+        if n > 0 {
+            text.push_str(&format!(", {n} {what}"));
+        }
+    }
+    if t.skipped > 0 {
+        text.push_str(&format!("; {} skipped", t.skipped));
+    }
+    text
 }
 
 fn suites(out: &mut String, it: &Iteration) {

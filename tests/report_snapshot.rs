@@ -1,0 +1,53 @@
+//! The Markdown report as a user reads it, snapshotted from a real run with volatile parts redacted.
+
+mod common;
+
+use common::{Root, code, suite_script};
+
+#[test]
+fn report_of_a_failing_iteration() {
+    let root = Root::new();
+    let toml = format!(
+        r#"title = "Ultimate Test Deploy Loop"
+focus = "Agent emission events actually reaching end user via websockets"
+environment = "Staging GCP (Remote)"
+
+[[suite]]
+name = "api"
+command = ["{pass}"]
+critical = true
+
+[[suite]]
+name = "websocket-events"
+command = ["{fail}"]
+critical = true
+impact = "Users cannot see real-time agent progress"
+
+[[suite]]
+name = "legacy"
+command = ["{exit}"]
+
+[[suite]]
+name = "fake"
+command = ["{zero}"]
+"#,
+        pass = suite_script("junit_pass.sh"),
+        fail = suite_script("junit_fail.sh"),
+        exit = suite_script("non_utf8.sh"),
+        zero = suite_script("zero_seconds.sh"),
+    );
+    root.write_loop("staging", &toml);
+    let output = root.greenloop(&["run", "staging"]);
+    assert_eq!(code(&output), 1);
+
+    insta::with_settings!({filters => vec![
+        (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC, ran for [^\n]+", "[DATE] UTC, ran for [DURATION]"),
+        (r"\d{4}-\d{2}-\d{2}_loop", "[DATE]_loop"),
+        (r"\| \d+\.\d+ (s|KiB|MiB) \| \d+\.\d+ (KiB|MiB) \|", "| [TIME] | [MEMORY] |"),
+        (r"- Host: [^\n]+", "- Host: [HOST]"),
+        (r"- greenloop [^\n]+", "- greenloop [VERSION]"),
+        (r"- Peak memory: [^\n]+", "- Peak memory: [MEMORY]"),
+    ]}, {
+        insta::assert_snapshot!(root.latest_md("staging"));
+    });
+}
