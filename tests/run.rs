@@ -475,3 +475,56 @@ fn an_unknown_loop_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn sigterm_interrupts_the_iteration_kills_the_suites_and_writes_the_report() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    let root = Root::new();
+    let pidfile = root.path().join("grandchild.pid");
+    let mut toml = format!("[env]\nPIDFILE = \"{}\"\n", pidfile.display());
+    toml += &suite("slow", "hang_with_grandchild.sh", "timeout = \"5m\"");
+    root.write_loop("stop", &toml);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_greenloop"))
+        .args(["run", "stop"])
+        .current_dir(root.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pidfile.exists() || std::fs::read_to_string(&pidfile).unwrap().trim().is_empty() {
+        assert!(Instant::now() < deadline, "the suite never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let signalled = Instant::now();
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", text(&output));
+    assert!(
+        signalled.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        signalled.elapsed()
+    );
+
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(common::process_gone(pid), "grandchild {pid} survived");
+    let json = root.latest_json("stop");
+    assert_eq!(json["verdict"], "interrupted");
+    assert_eq!(suite_entry(&json, "slow")["status"], "interrupted");
+    assert!(root.latest_md("stop").contains("**Verdict: interrupted**"));
+
+    // The interrupted loop stays open: the next run is Iteration 2 of Loop 1.
+    root.write_loop("stop", &suite("slow", "junit_pass.sh", ""));
+    assert_eq!(code(&root.greenloop(&["run", "stop"])), 0);
+    let json = root.latest_json("stop");
+    assert_eq!(
+        (json["loop"].as_u64(), json["iteration"].as_u64()),
+        (Some(1), Some(2))
+    );
+}
