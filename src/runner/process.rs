@@ -21,7 +21,7 @@ use tokio::net::unix::pipe::Receiver;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::child::{Group, Reaped, Status};
+use super::child::{Group, Reaped, Status, spawner_peak_rss};
 use super::output::CappedLog;
 pub use super::output::LogLimit;
 use crate::model::ProcessEnd;
@@ -66,7 +66,9 @@ pub struct ProcessOutcome {
     pub end: ProcessEnd,
     /// From spawn to the exit of the command.
     pub duration: Duration,
-    /// Peak resident memory of the command (and the descendants it waited for), from `wait4`.
+    /// Peak resident memory of the command (or of a descendant it waited for), from `wait4`.
+    /// `None` when that peak is not above greenloop's own peak at spawn time, because Linux
+    /// reports the larger of the two and the command's own figure is then unknown.
     pub peak_rss_bytes: Option<u64>,
     /// Total bytes the process wrote to stdout and stderr.
     pub output_bytes: u64,
@@ -170,6 +172,7 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
         stdout,
         stderr,
         at: start,
+        spawner_peak_rss,
     } = started;
 
     let activity = AtomicU64::new(0);
@@ -204,7 +207,9 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
     Ok(ProcessOutcome {
         end,
         duration: reaped.exited_at.saturating_duration_since(start),
-        peak_rss_bytes: reaped.peak_rss_bytes,
+        peak_rss_bytes: reaped
+            .max_rss_bytes
+            .filter(|&rss| spawner_peak_rss.is_some_and(|spawner| rss > spawner)),
         output_bytes,
         cut_bytes: summary.cut_bytes,
         tail: summary.tail,
@@ -219,6 +224,8 @@ struct Started {
     stdout: Receiver,
     stderr: Receiver,
     at: Instant,
+    /// greenloop's peak memory just after the spawn, which the child's own figure must exceed.
+    spawner_peak_rss: Option<u64>,
 }
 
 /// Starts the command in its own process group, with stdin closed and both outputs piped.
@@ -241,6 +248,7 @@ fn spawn(spec: &ProcessSpec) -> Result<Started, ProcessError> {
         .spawn()
         .map_err(spawn_error)?;
     let at = Instant::now();
+    let spawner_peak_rss = spawner_peak_rss();
     let supervise_error = |source| ProcessError::Supervise {
         program: program.clone(),
         source,
@@ -258,6 +266,7 @@ fn spawn(spec: &ProcessSpec) -> Result<Started, ProcessError> {
         stdout: Receiver::from_owned_fd(stdout).map_err(supervise_error)?,
         stderr: Receiver::from_owned_fd(stderr).map_err(supervise_error)?,
         at,
+        spawner_peak_rss,
     })
 }
 
