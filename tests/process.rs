@@ -429,3 +429,33 @@ async fn a_relative_program_path_is_resolved_against_the_workdir() {
     assert_eq!(outcome.end, ProcessEnd::Exited(0));
     assert!(log_text(&spec).contains("hello from pass\n"));
 }
+
+#[tokio::test]
+async fn a_log_that_cannot_be_created_fails_before_the_suite_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(&dir, &[&script("hang.sh"), &pid_file(&dir)]);
+    // A regular file where the log's parent directory should be.
+    std::fs::write(dir.path().join("not-a-dir"), "").unwrap();
+    spec.log_path = dir.path().join("not-a-dir/suite.log");
+    let error = process::run(spec.clone()).await.unwrap_err();
+
+    assert!(matches!(error, ProcessError::Log { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!("failed to write the log `{}`", spec.log_path.display())
+    );
+    assert!(!Path::new(&pid_file(&dir)).exists(), "the suite ran");
+}
+
+#[tokio::test]
+async fn a_run_cancelled_before_it_starts_ends_at_once_as_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(&dir, &[&script("idle.sh")]);
+    spec.kill_grace = Duration::from_secs(30);
+    spec.cancel.cancel();
+    let started = Instant::now();
+    let outcome = run_ok(spec).await;
+
+    assert_eq!(outcome.end, ProcessEnd::Cancelled);
+    assert!(started.elapsed() < DEADLINE);
+}
