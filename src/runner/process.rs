@@ -184,10 +184,18 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
         &exited,
     );
     let ((end, reaped), (output_bytes, leaked_output)) = tokio::join!(supervise, drain);
-    let reaped = reaped.map_err(|source| ProcessError::Supervise {
-        program: spec.argv[0].clone(),
-        source,
-    })?;
+    let reaped = match reaped {
+        Ok(reaped) => reaped,
+        Err(source) => {
+            let error = ProcessError::Supervise {
+                program: spec.argv[0].clone(),
+                source,
+            };
+            // Keep what the suite printed; the error itself matters more than a log failure.
+            let _ = log.finish(&[error.to_string()]).await;
+            return Err(error);
+        }
+    };
 
     let mut notes = vec![end.describe()];
     if leaked_output {
@@ -318,7 +326,9 @@ async fn supervise(
         // Whatever the state, the watcher finishing (the command exited and was reaped) ends
         // the loop; cancellation only matters while the command is left alone; the deadline
         // is the next timeout while left alone, and the SIGKILL time while terminating.
+        // Biased so that a command that exited just as a limit passed counts as exited.
         tokio::select! {
+            biased;
             joined = &mut watcher => {
                 break joined.unwrap_or_else(|panic| Err(io::Error::other(panic)));
             }
