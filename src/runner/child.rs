@@ -31,8 +31,9 @@ pub(crate) struct Reaped {
     pub status: Status,
     /// When greenloop saw it exit.
     pub exited_at: Instant,
-    /// Peak resident memory of the leader and the descendants it waited for.
-    pub peak_rss_bytes: Option<u64>,
+    /// `ru_maxrss` of the leader and the descendants it waited for, in bytes. It is never
+    /// below greenloop's own peak at spawn time: see [`spawner_peak_rss`].
+    pub max_rss_bytes: Option<u64>,
 }
 
 /// A running process group whose leader greenloop spawned. Dropping it kills the group.
@@ -106,15 +107,28 @@ fn wait_kill_reap(pgid: Pid, reaped: &Mutex<bool>) -> io::Result<Reaped> {
         }
     };
     // Linux reports ru_maxrss in KiB.
-    let peak_rss_bytes = u64::try_from(usage.ru_maxrss)
+    let max_rss_bytes = u64::try_from(usage.ru_maxrss)
         .ok()
         .filter(|&kib| kib > 0)
         .map(|kib| kib * 1024);
     Ok(Reaped {
         status,
         exited_at,
-        peak_rss_bytes,
+        max_rss_bytes,
     })
+}
+
+/// greenloop's own peak resident memory so far (`VmHWM`), in bytes.
+///
+/// Linux folds the spawning process's peak into the child's `ru_maxrss`: the child is created
+/// sharing (vfork) or copying (fork) greenloop's memory, and `exec` records that memory's peak
+/// in the child's maximum. Read just after the spawn, this is an upper bound on what leaked in,
+/// so a child's `ru_maxrss` above it is the child's own.
+pub(crate) fn spawner_peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// Reaps the exited child `pid`, returning its raw wait status and resource usage.

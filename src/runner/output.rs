@@ -1,15 +1,27 @@
-//! The capped log of a suite's combined output.
+//! A suite's combined output: draining its pipes, and the capped log they feed.
 //!
 //! A suite may print gigabytes; greenloop keeps a bounded head on disk, a bounded tail in
 //! memory, and counts the rest. The head is written as it arrives (so a crash still leaves a
 //! useful log); the tail is written at the end after a marker line that says how much was cut.
-//! Bytes reach [`CappedLog`] already redacted.
+//! [`drain`] reads stdout and stderr concurrently, redacts each, and feeds the log.
 
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::fs::File;
-use tokio::io::{AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::net::unix::pipe::Receiver;
+use tokio_util::sync::CancellationToken;
+
+use crate::redact::Redactor;
+
+/// After the command exits, how long its pipes may stay open before greenloop stops reading.
+pub(crate) const PIPE_GRACE: Duration = Duration::from_millis(200);
+
+/// Bytes read from a pipe at once.
+const READ_CHUNK: usize = 64 * 1024;
 
 /// How much of a suite's output is kept on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +136,61 @@ impl CappedLog {
             self.error = Some(error);
         }
     }
+}
+
+/// Reads stdout and stderr concurrently into `log` through one redactor each, until both close
+/// or, once `exited` is cancelled, [`PIPE_GRACE`] passes; returns the bytes read and whether
+/// the pipes were still open then.
+pub(crate) async fn drain(
+    pipes: [Receiver; 2],
+    log: &mut CappedLog,
+    redactor: &Redactor,
+    start: Instant,
+    activity: &AtomicU64,
+    exited: &CancellationToken,
+) -> (u64, bool) {
+    let [mut stdout, mut stderr] = pipes;
+    let mut redactors = [redactor.stream(), redactor.stream()];
+    // One buffer per pipe, because both reads are in flight at once.
+    let mut buffers = [vec![0; READ_CHUNK], vec![0; READ_CHUNK]];
+    let mut open = [true, true];
+    let mut give_up_at: Option<Instant> = None;
+    let mut total = 0;
+    let leaked = loop {
+        if open == [false, false] {
+            break false;
+        }
+        let [out_buffer, err_buffer] = &mut buffers;
+        let (index, read) = tokio::select! {
+            read = stdout.read(out_buffer), if open[0] => (0, read),
+            read = stderr.read(err_buffer), if open[1] => (1, read),
+            () = exited.cancelled(), if give_up_at.is_none() => {
+                give_up_at = Some(Instant::now() + PIPE_GRACE);
+                continue;
+            }
+            () = tokio::time::sleep_until(give_up_at.unwrap_or(start).into()), if give_up_at.is_some() => {
+                break true;
+            }
+        };
+        match read {
+            Ok(n) if n > 0 => {
+                total += n as u64;
+                let since_start = start.elapsed().as_nanos();
+                activity.store(
+                    u64::try_from(since_start).unwrap_or(u64::MAX),
+                    Ordering::Relaxed,
+                );
+                let clean = redactors[index].push(&buffers[index][..n]);
+                log.write(&clean).await;
+            }
+            // EOF; a read error on a pipe cannot be retried, so it ends that stream too.
+            _ => open[index] = false,
+        }
+    };
+    for redactor in &mut redactors {
+        log.write(&redactor.finish()).await;
+    }
+    (total, leaked)
 }
 
 /// The last lines of `recent`, lossily decoded; `truncated` means older output was dropped,

@@ -16,22 +16,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
-use tokio::io::AsyncReadExt;
 use tokio::net::unix::pipe::Receiver;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::child::{Group, Reaped, Status};
-use super::output::CappedLog;
+use super::child::{Group, Reaped, Status, spawner_peak_rss};
 pub use super::output::LogLimit;
+use super::output::{CappedLog, PIPE_GRACE, drain};
 use crate::model::ProcessEnd;
 use crate::redact::Redactor;
-
-/// After the command exits, how long its pipes may stay open before greenloop stops reading.
-const PIPE_GRACE: Duration = Duration::from_millis(200);
-
-/// Bytes read from a pipe at once.
-const READ_CHUNK: usize = 64 * 1024;
 
 /// Everything needed to run one suite command.
 #[derive(Debug, Clone)]
@@ -66,7 +59,9 @@ pub struct ProcessOutcome {
     pub end: ProcessEnd,
     /// From spawn to the exit of the command.
     pub duration: Duration,
-    /// Peak resident memory of the command (and the descendants it waited for), from `wait4`.
+    /// Peak resident memory of the command (or of a descendant it waited for), from `wait4`.
+    /// `None` when that peak is not above greenloop's own peak at spawn time, because Linux
+    /// reports the larger of the two and the command's own figure is then unknown.
     pub peak_rss_bytes: Option<u64>,
     /// Total bytes the process wrote to stdout and stderr.
     pub output_bytes: u64,
@@ -170,6 +165,7 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
         stdout,
         stderr,
         at: start,
+        spawner_peak_rss,
     } = started;
 
     let activity = AtomicU64::new(0);
@@ -188,10 +184,18 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
         &exited,
     );
     let ((end, reaped), (output_bytes, leaked_output)) = tokio::join!(supervise, drain);
-    let reaped = reaped.map_err(|source| ProcessError::Supervise {
-        program: spec.argv[0].clone(),
-        source,
-    })?;
+    let reaped = match reaped {
+        Ok(reaped) => reaped,
+        Err(source) => {
+            let error = ProcessError::Supervise {
+                program: spec.argv[0].clone(),
+                source,
+            };
+            // Keep what the suite printed; the error itself matters more than a log failure.
+            let _ = log.finish(&[error.to_string()]).await;
+            return Err(error);
+        }
+    };
 
     let mut notes = vec![end.describe()];
     if leaked_output {
@@ -204,7 +208,9 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
     Ok(ProcessOutcome {
         end,
         duration: reaped.exited_at.saturating_duration_since(start),
-        peak_rss_bytes: reaped.peak_rss_bytes,
+        peak_rss_bytes: reaped
+            .max_rss_bytes
+            .filter(|&rss| spawner_peak_rss.is_some_and(|spawner| rss > spawner)),
         output_bytes,
         cut_bytes: summary.cut_bytes,
         tail: summary.tail,
@@ -219,6 +225,8 @@ struct Started {
     stdout: Receiver,
     stderr: Receiver,
     at: Instant,
+    /// greenloop's peak memory just after the spawn, which the child's own figure must exceed.
+    spawner_peak_rss: Option<u64>,
 }
 
 /// Starts the command in its own process group, with stdin closed and both outputs piped.
@@ -241,6 +249,7 @@ fn spawn(spec: &ProcessSpec) -> Result<Started, ProcessError> {
         .spawn()
         .map_err(spawn_error)?;
     let at = Instant::now();
+    let spawner_peak_rss = spawner_peak_rss();
     let supervise_error = |source| ProcessError::Supervise {
         program: program.clone(),
         source,
@@ -258,6 +267,7 @@ fn spawn(spec: &ProcessSpec) -> Result<Started, ProcessError> {
         stdout: Receiver::from_owned_fd(stdout).map_err(supervise_error)?,
         stderr: Receiver::from_owned_fd(stderr).map_err(supervise_error)?,
         at,
+        spawner_peak_rss,
     })
 }
 
@@ -316,7 +326,9 @@ async fn supervise(
         // Whatever the state, the watcher finishing (the command exited and was reaped) ends
         // the loop; cancellation only matters while the command is left alone; the deadline
         // is the next timeout while left alone, and the SIGKILL time while terminating.
+        // Biased so that a command that exited just as a limit passed counts as exited.
         tokio::select! {
+            biased;
             joined = &mut watcher => {
                 break joined.unwrap_or_else(|panic| Err(io::Error::other(panic)));
             }
@@ -387,59 +399,4 @@ fn overdue(spec: &ProcessSpec, start: Instant, activity: &AtomicU64) -> Option<P
 /// When output last arrived (or the start, before any did).
 fn last_output(start: Instant, activity: &AtomicU64) -> Instant {
     start + Duration::from_nanos(activity.load(Ordering::Relaxed))
-}
-
-/// Reads stdout and stderr concurrently into `log` through one redactor each, until both close
-/// or, once `exited` is cancelled, [`PIPE_GRACE`] passes; returns the bytes read and whether
-/// the pipes were still open then.
-async fn drain(
-    pipes: [Receiver; 2],
-    log: &mut CappedLog,
-    redactor: &Redactor,
-    start: Instant,
-    activity: &AtomicU64,
-    exited: &CancellationToken,
-) -> (u64, bool) {
-    let [mut stdout, mut stderr] = pipes;
-    let mut redactors = [redactor.stream(), redactor.stream()];
-    // One buffer per pipe, because both reads are in flight at once.
-    let mut buffers = [vec![0; READ_CHUNK], vec![0; READ_CHUNK]];
-    let mut open = [true, true];
-    let mut give_up_at: Option<Instant> = None;
-    let mut total = 0;
-    let leaked = loop {
-        if open == [false, false] {
-            break false;
-        }
-        let [out_buffer, err_buffer] = &mut buffers;
-        let (index, read) = tokio::select! {
-            read = stdout.read(out_buffer), if open[0] => (0, read),
-            read = stderr.read(err_buffer), if open[1] => (1, read),
-            () = exited.cancelled(), if give_up_at.is_none() => {
-                give_up_at = Some(Instant::now() + PIPE_GRACE);
-                continue;
-            }
-            () = tokio::time::sleep_until(give_up_at.unwrap_or(start).into()), if give_up_at.is_some() => {
-                break true;
-            }
-        };
-        match read {
-            Ok(n) if n > 0 => {
-                total += n as u64;
-                let since_start = start.elapsed().as_nanos();
-                activity.store(
-                    u64::try_from(since_start).unwrap_or(u64::MAX),
-                    Ordering::Relaxed,
-                );
-                let clean = redactors[index].push(&buffers[index][..n]);
-                log.write(&clean).await;
-            }
-            // EOF; a read error on a pipe cannot be retried, so it ends that stream too.
-            _ => open[index] = false,
-        }
-    };
-    for redactor in &mut redactors {
-        log.write(&redactor.finish()).await;
-    }
-    (total, leaked)
 }
