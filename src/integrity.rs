@@ -126,38 +126,13 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::model::{Outcome, ProcessRun, TestId, TestResult};
+    use crate::model::Outcome;
 
     fn suite(durations: &[f64], end: ProcessEnd, declared: Option<u64>) -> SuiteResult {
+        let tests = durations.iter().map(|&d| (Outcome::Passed, d)).collect();
         SuiteResult {
-            name: "api".into(),
-            critical: false,
-            impact: None,
-            command: vec![],
-            run: SuiteRun::Ran(ProcessRun {
-                end,
-                duration: Duration::from_secs(1),
-                peak_rss_bytes: None,
-                output_bytes: 10 << 20,
-                cut_bytes: 0,
-                leaked_output: false,
-                tail: String::new(),
-            }),
-            source: ResultSource::Junit(vec![]),
             declared_tests: declared,
-            log: None,
-            tests: durations
-                .iter()
-                .enumerate()
-                .map(|(i, &d)| TestResult {
-                    id: TestId::new("api", "c", &i.to_string()),
-                    suite: "api".into(),
-                    outcome: Outcome::Passed,
-                    duration_s: Some(d),
-                    attempts: 1,
-                })
-                .collect(),
-            notes: vec![],
+            ..SuiteResult::for_test("api", end, tests)
         }
     }
 

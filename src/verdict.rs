@@ -41,38 +41,13 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::model::{Outcome, ProcessEnd, ProcessRun, ResultSource, TestId, TestResult};
+    use crate::model::{Outcome, ProcessEnd};
 
     fn suite(name: &str, critical: bool, end: ProcessEnd, outcomes: Vec<Outcome>) -> SuiteResult {
+        let tests = outcomes.into_iter().map(|o| (o, 0.1)).collect();
         SuiteResult {
-            name: name.into(),
             critical,
-            impact: None,
-            command: vec![],
-            run: SuiteRun::Ran(ProcessRun {
-                end,
-                duration: Duration::from_secs(1),
-                peak_rss_bytes: None,
-                output_bytes: 0,
-                cut_bytes: 0,
-                leaked_output: false,
-                tail: String::new(),
-            }),
-            source: ResultSource::ExitCode,
-            declared_tests: None,
-            log: None,
-            tests: outcomes
-                .into_iter()
-                .enumerate()
-                .map(|(i, outcome)| TestResult {
-                    id: TestId::new(name, "c", &i.to_string()),
-                    suite: name.into(),
-                    outcome,
-                    duration_s: Some(0.1),
-                    attempts: 1,
-                })
-                .collect(),
-            notes: vec![],
+            ..SuiteResult::for_test(name, end, tests)
         }
     }
 

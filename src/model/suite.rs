@@ -135,3 +135,45 @@ impl SuiteResult {
         }
     }
 }
+
+#[cfg(test)]
+impl SuiteResult {
+    /// A non-critical suite that ran to `end` with one test per `(outcome, duration)`, for
+    /// unit tests of the pure functions over results.
+    pub(crate) fn for_test(
+        name: &str,
+        end: ProcessEnd,
+        tests: Vec<(super::test::Outcome, f64)>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            critical: false,
+            impact: None,
+            command: vec![],
+            run: SuiteRun::Ran(ProcessRun {
+                end,
+                duration: Duration::from_secs(1),
+                peak_rss_bytes: None,
+                output_bytes: 0,
+                cut_bytes: 0,
+                leaked_output: false,
+                tail: String::new(),
+            }),
+            source: ResultSource::Junit(vec![]),
+            declared_tests: None,
+            log: None,
+            tests: tests
+                .into_iter()
+                .enumerate()
+                .map(|(i, (outcome, duration))| TestResult {
+                    id: super::test::TestId::new(name, "c", &i.to_string()),
+                    suite: name.into(),
+                    outcome,
+                    duration_s: Some(duration),
+                    attempts: 1,
+                })
+                .collect(),
+            notes: vec![],
+        }
+    }
+}
