@@ -8,9 +8,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::BytesStart;
 use quick_xml::events::attributes::Attribute;
 
-use crate::model::collapse_whitespace;
-
-use super::identity::{CaseAttrs, JEST_ROOT_NAME, SuiteFrame, identity_classname};
+use super::identity::{CaseAttrs, JEST_ROOT_NAME, SuiteFrame, collapse, identity_classname};
 use super::outcome::{CappedText, CaseResults, ResultElement, ResultKind};
 use super::reader::{Open, OpenCase, Parser, parse_count};
 use super::run::DeclaredCounts;
@@ -75,11 +73,6 @@ impl Parser<'_> {
 
     /// Opens a `<testcase>`: works out its key and time; its results follow as children.
     pub(super) fn open_case(&mut self, e: &BytesStart<'_>) -> Result<(), String> {
-        let attributes: Vec<Attribute<'_>> = e
-            .attributes()
-            .with_checks(false)
-            .collect::<Result<_, _>>()
-            .map_err(|err| err.to_string())?;
         let mut attrs = CaseAttrs::default();
         let mut values: [Option<Cow<'_, str>>; 6] = Default::default();
         const CLASSNAME: usize = 0;
@@ -88,7 +81,8 @@ impl Parser<'_> {
         const NAME: usize = 3;
         const TIME: usize = 4;
         const STATUS: usize = 5;
-        for attr in &attributes {
+        for attr in e.attributes().with_checks(false) {
+            let attr = attr.map_err(|err| err.to_string())?;
             let slot = match attr.key.as_ref() {
                 "classname" => CLASSNAME,
                 "class" => CLASS,
@@ -102,16 +96,13 @@ impl Parser<'_> {
                 }
                 _ => continue,
             };
-            values[slot] = Some(self.value(attr));
+            values[slot] = Some(self.value(&attr));
         }
         attrs.classname = values[CLASSNAME].as_deref();
         attrs.class = values[CLASS].as_deref();
         attrs.file = values[FILE].as_deref();
         let classname = identity_classname(&attrs, &self.suites, self.jest);
-        let name = values[NAME]
-            .as_deref()
-            .map(collapse_whitespace)
-            .unwrap_or_default();
+        let name = values[NAME].as_deref().map(collapse).unwrap_or_default();
         let duration_s = match values[TIME].as_deref() {
             Some(raw) => self.check_case_time(&classname, &name, raw),
             None => None,
@@ -149,7 +140,8 @@ impl Parser<'_> {
             }
         }
         self.result = Some(element);
-        self.open.push(Open::Result);
+        self.open
+            .push(Open::Result(e.local_name().as_ref().to_owned()));
         Ok(())
     }
 

@@ -51,10 +51,15 @@ pub(crate) fn parse_bytes(bytes: &[u8], origin: &Path) -> Result<ParsedFile, Jun
 /// An open element, so its end tag can be matched to what it started.
 #[derive(Debug)]
 pub(super) enum Open {
+    /// The `<testsuites>` root.
     Testsuites,
+    /// A `<testsuite>`, whose frame is on the suite stack.
     Suite,
+    /// The current `<testcase>`.
     Case,
-    Result,
+    /// A result element, by its name (`failure`, `flakyError`, …).
+    Result(String),
+    /// Anything else, by its name, kept only to say where a truncated file stopped.
     Other(String),
 }
 
@@ -129,8 +134,9 @@ impl<'o> Parser<'o> {
                 Event::Start(e) => self.start(&e, false, &mut reader, text)?,
                 Event::Empty(e) => self.start(&e, true, &mut reader, text)?,
                 Event::End(_) => self.end(),
-                Event::Text(t) => self.text(&t.xml10_content()),
-                Event::CData(c) => self.text(&c.xml10_content()),
+                // Text outside result elements (indentation, mostly) is never decoded.
+                Event::Text(t) if self.wants_text() => self.text(&t.xml10_content()),
+                Event::CData(c) if self.wants_text() => self.text(&c.xml10_content()),
                 Event::GeneralRef(r) => self.general_ref(&r),
                 Event::Eof => break,
                 _ => {}
@@ -212,13 +218,17 @@ impl<'o> Parser<'o> {
                 self.suites.pop();
             }
             Some(Open::Case) => self.close_case(),
-            Some(Open::Result) => {
+            Some(Open::Result(_)) => {
                 if let (Some(result), Some(case)) = (self.result.take(), self.case.as_mut()) {
                     case.results.push(result);
                 }
             }
             Some(Open::Testsuites | Open::Other(_)) | None => {}
         }
+    }
+
+    fn wants_text(&self) -> bool {
+        self.result.as_ref().is_some_and(|r| !r.text.is_full())
     }
 
     fn text(&mut self, piece: &str) {
@@ -363,7 +373,7 @@ fn open_name(open: &Open) -> &str {
         Open::Testsuites => "testsuites",
         Open::Suite => "testsuite",
         Open::Case => "testcase",
-        Open::Result => "a result element of a testcase",
+        Open::Result(name) => name,
         Open::Other(name) => name,
     }
 }
