@@ -56,7 +56,7 @@ pub(crate) fn identity_classname(
     if classname == Some(NODE_CLASSNAME) && file.is_none() && !suites.is_empty() {
         let path: Vec<String> = suites
             .iter()
-            .map(|s| collapse_whitespace(&s.name))
+            .map(|s| collapse(&s.name))
             .filter(|s| !s.is_empty())
             .collect();
         if !path.is_empty() {
@@ -67,24 +67,21 @@ pub(crate) fn identity_classname(
     if let Some(file) = file
         && !case.has_line
     {
-        return collapse_whitespace(file);
+        return collapse(file);
     }
     // mocha-junit-reporter: `classname` is the short title, the suite carries the file.
     if file.is_none()
         && let Some(suite_file) = suites.last().and_then(|s| non_empty(s.file.as_deref()))
     {
-        return collapse_whitespace(suite_file);
+        return collapse(suite_file);
     }
     let suite = suites
         .last()
-        .map(|s| collapse_whitespace(&s.name))
+        .map(|s| collapse(&s.name))
         .filter(|s| !s.is_empty());
     if jest && let Some(suite) = &suite {
         return match classname {
-            Some(classname) => format!(
-                "{suite}{SUITE_PATH_SEPARATOR}{}",
-                collapse_whitespace(classname)
-            ),
+            Some(classname) => format!("{suite}{SUITE_PATH_SEPARATOR}{}", collapse(classname)),
             None => suite.clone(),
         };
     }
@@ -93,8 +90,23 @@ pub(crate) fn identity_classname(
     // the suite is all that tells two same-named tests apart; merging them instead could turn
     // one test's failure and another's pass into a "flaky" green.
     match classname.or(non_empty(case.class)).or(file) {
-        Some(text) => collapse_whitespace(text),
+        Some(text) => collapse(text),
         None => suite.unwrap_or_default(),
+    }
+}
+
+/// [`collapse_whitespace`] without its two allocations for the usual already-clean text.
+pub(crate) fn collapse(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let clean = !bytes.first().is_some_and(u8::is_ascii_whitespace)
+        && !bytes.last().is_some_and(u8::is_ascii_whitespace)
+        && !bytes.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
+        && !bytes.iter().any(|&b| b.is_ascii_whitespace() && b != b' ')
+        && text.is_ascii();
+    if clean {
+        text.to_owned()
+    } else {
+        collapse_whitespace(text)
     }
 }
 
@@ -230,6 +242,19 @@ mod tests {
         ];
         for (what, case, suites, expected) in table {
             assert_eq!(identity_classname(&case, suites, false), expected, "{what}");
+        }
+    }
+
+    #[test]
+    fn fast_collapse_matches_the_model() {
+        for text in [
+            "a b", " a", "a ", "a  b", "a\tb", "a\nb", "", "é  x", "a\u{a0}b", "x",
+        ] {
+            assert_eq!(
+                super::collapse(text),
+                crate::model::collapse_whitespace(text),
+                "{text:?}"
+            );
         }
     }
 

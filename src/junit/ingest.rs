@@ -12,16 +12,7 @@ use super::run::{DeclaredCounts, JunitRun};
 /// Invalid UTF-8 is decoded lossily with a finding rather than rejected, so one stray byte in a
 /// traceback does not cost the whole file's results.
 pub fn read_bytes(bytes: &[u8], origin: &Path) -> Result<JunitRun, JunitError> {
-    let parsed = parse_bytes(bytes, origin)?;
-    let mut merger = Merger::default();
-    let mut declared = DeclaredCounts::default();
-    let mut findings = Vec::new();
-    absorb(parsed, &mut merger, &mut declared, &mut findings);
-    Ok(JunitRun {
-        cases: merger.finish(),
-        declared,
-        findings,
-    })
+    parse_bytes(bytes, origin).map(finish)
 }
 
 /// Reads one JUnit file from disk.
@@ -30,7 +21,10 @@ pub fn read_file(path: &Path) -> Result<JunitRun, JunitError> {
         path: path.to_owned(),
         source,
     })?;
-    read_bytes(&bytes, path)
+    let parsed = parse_bytes(&bytes, path);
+    // Free the file before building the case list: for big files this halves the peak.
+    drop(bytes);
+    parsed.map(finish)
 }
 
 /// Reads several files making one run (Surefire's `TEST-*.xml`, a glob), merging cases across
@@ -62,15 +56,23 @@ pub fn read_files(paths: &[PathBuf]) -> (JunitRun, Vec<JunitError>) {
     (run, errors)
 }
 
+fn finish(parsed: ParsedFile) -> JunitRun {
+    JunitRun {
+        cases: parsed.cases.finish(),
+        declared: parsed.declared,
+        findings: parsed.findings,
+    }
+}
+
+/// Adds one file's cases to a run's. Files are parsed whole before this, so a broken file
+/// contributes nothing rather than the part before its breakage.
 fn absorb(
     parsed: ParsedFile,
     merger: &mut Merger,
     declared: &mut DeclaredCounts,
     findings: &mut Vec<String>,
 ) {
-    for entry in parsed.entries {
-        merger.push(entry);
-    }
+    merger.absorb(parsed.cases);
     declared.add(&parsed.declared);
     findings.extend(parsed.findings);
 }

@@ -92,6 +92,13 @@ impl Merger {
         self.tests.len() - 1
     }
 
+    /// Adds every test another merger collected, as if its entries had been pushed here.
+    pub(crate) fn absorb(&mut self, other: Self) {
+        for case in other.finish() {
+            self.push(case);
+        }
+    }
+
     /// The distinct tests, in the order their keys first appeared.
     pub(crate) fn finish(self) -> Vec<JunitCase> {
         self.tests.into_iter().map(Attempts::finish).collect()

@@ -3,6 +3,7 @@
 //! See `JUNIT.md` for the dialect rules this module follows.
 
 mod decode;
+mod elements;
 mod error;
 mod findings;
 mod identity;

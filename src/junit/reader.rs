@@ -7,29 +7,28 @@
 //! ends early is an error as a whole: the cases read before the cut are not reported, because
 //! the failures may be in the part that was never written.
 
-use std::borrow::Cow;
 use std::path::Path;
 
+use quick_xml::Reader;
 use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
-use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::{Reader, XmlVersion};
 
-use crate::model::{TestStatus, collapse_whitespace};
+use crate::model::TestStatus;
 
 use super::decode::decode;
 use super::error::JunitError;
 use super::findings::Findings;
-use super::identity::{CaseAttrs, JEST_ROOT_NAME, SuiteFrame, identity_classname};
-use super::outcome::{CappedText, CaseResults, ResultElement, ResultKind};
+use super::identity::SuiteFrame;
+use super::merge::Merger;
+use super::outcome::{CaseResults, ResultElement, ResultKind};
 use super::run::{DeclaredCounts, JunitCase};
-use super::time::parse_seconds;
 
-/// One file's entries before duplicate keys are merged.
+/// One file's cases, merged by key but not yet finished into a list.
 #[derive(Debug)]
 pub(crate) struct ParsedFile {
-    /// One entry per `<testcase>`, in document order.
-    pub entries: Vec<JunitCase>,
+    /// Every `<testcase>`, fed in document order; finishing it is left to the caller so the
+    /// file's bytes can be freed first.
+    pub cases: Merger,
     /// The top-level declared counts.
     pub declared: DeclaredCounts,
     /// Findings, each prefixed with the file.
@@ -51,51 +50,57 @@ pub(crate) fn parse_bytes(bytes: &[u8], origin: &Path) -> Result<ParsedFile, Jun
 
 /// An open element, so its end tag can be matched to what it started.
 #[derive(Debug)]
-enum Open {
+pub(super) enum Open {
+    /// The `<testsuites>` root.
     Testsuites,
+    /// A `<testsuite>`, whose frame is on the suite stack.
     Suite,
+    /// The current `<testcase>`.
     Case,
-    Result,
+    /// A result element, by its name (`failure`, `flakyError`, …).
+    Result(String),
+    /// Anything else, by its name, kept only to say where a truncated file stopped.
     Other(String),
 }
 
 /// A `<testcase>` being read.
 #[derive(Debug)]
-struct OpenCase {
-    classname: String,
-    name: String,
-    duration_s: Option<f64>,
-    results: CaseResults,
+pub(super) struct OpenCase {
+    pub(super) classname: String,
+    pub(super) name: String,
+    pub(super) duration_s: Option<f64>,
+    pub(super) results: CaseResults,
 }
 
 /// Counts recomputed from the `<testcase>` elements, to compare with the declared ones.
 #[derive(Debug, Default)]
-struct Recount {
+pub(super) struct Recount {
     tests: u64,
     failures: u64,
     errors: u64,
     skipped: u64,
 }
 
+/// The state of one parse; element handlers live in `elements`.
 #[derive(Debug)]
-struct Parser<'o> {
-    origin: &'o Path,
-    findings: Findings,
-    open: Vec<Open>,
-    suites: Vec<SuiteFrame>,
-    case: Option<OpenCase>,
-    result: Option<ResultElement>,
-    entries: Vec<JunitCase>,
-    declared: DeclaredCounts,
+pub(super) struct Parser<'o> {
+    pub(super) origin: &'o Path,
+    pub(super) findings: Findings,
+    pub(super) open: Vec<Open>,
+    pub(super) suites: Vec<SuiteFrame>,
+    pub(super) case: Option<OpenCase>,
+    pub(super) result: Option<ResultElement>,
+    pub(super) cases: Merger,
+    pub(super) declared: DeclaredCounts,
     /// Sums over the suites directly under a `<testsuites>` root that lacks its own counts.
-    child_sums: DeclaredCounts,
-    root_seen: bool,
+    pub(super) child_sums: DeclaredCounts,
+    pub(super) root_seen: bool,
     /// The root carries jest-junit's default name, so suites are part of case keys.
-    jest: bool,
+    pub(super) jest: bool,
     /// The root's `time`, else the current top-level suite's: no case can take longer.
-    run_time: Option<f64>,
-    root_time: Option<f64>,
-    recount: Recount,
+    pub(super) run_time: Option<f64>,
+    pub(super) root_time: Option<f64>,
+    pub(super) recount: Recount,
 }
 
 impl<'o> Parser<'o> {
@@ -107,7 +112,7 @@ impl<'o> Parser<'o> {
             suites: Vec::new(),
             case: None,
             result: None,
-            entries: Vec::new(),
+            cases: Merger::default(),
             declared: DeclaredCounts::default(),
             child_sums: DeclaredCounts::default(),
             root_seen: false,
@@ -129,8 +134,9 @@ impl<'o> Parser<'o> {
                 Event::Start(e) => self.start(&e, false, &mut reader, text)?,
                 Event::Empty(e) => self.start(&e, true, &mut reader, text)?,
                 Event::End(_) => self.end(),
-                Event::Text(t) => self.text(&t.xml10_content()),
-                Event::CData(c) => self.text(&c.xml10_content()),
+                // Text outside result elements (indentation, mostly) is never decoded.
+                Event::Text(t) if self.wants_text() => self.text(&t.xml10_content()),
+                Event::CData(c) if self.wants_text() => self.text(&c.xml10_content()),
                 Event::GeneralRef(r) => self.general_ref(&r),
                 Event::Eof => break,
                 _ => {}
@@ -212,13 +218,17 @@ impl<'o> Parser<'o> {
                 self.suites.pop();
             }
             Some(Open::Case) => self.close_case(),
-            Some(Open::Result) => {
+            Some(Open::Result(_)) => {
                 if let (Some(result), Some(case)) = (self.result.take(), self.case.as_mut()) {
                     case.results.push(result);
                 }
             }
             Some(Open::Testsuites | Open::Other(_)) | None => {}
         }
+    }
+
+    fn wants_text(&self) -> bool {
+        self.result.as_ref().is_some_and(|r| !r.text.is_full())
     }
 
     fn text(&mut self, piece: &str) {
@@ -250,134 +260,6 @@ impl<'o> Parser<'o> {
         }
     }
 
-    fn read_root(&mut self, e: &BytesStart<'_>) -> Result<(), String> {
-        for attr in e.attributes().with_checks(false) {
-            let attr = attr.map_err(|err| err.to_string())?;
-            match attr.key.as_ref() {
-                "tests" => self.declared.tests = parse_count(&self.value(&attr)),
-                "failures" => self.declared.failures = parse_count(&self.value(&attr)),
-                "errors" => self.declared.errors = parse_count(&self.value(&attr)),
-                "skipped" => self.declared.skipped = parse_count(&self.value(&attr)),
-                "name" => self.jest = self.value(&attr).trim() == JEST_ROOT_NAME,
-                "time" => {
-                    let raw = self.value(&attr);
-                    self.root_time = self.check_time("the root element", &raw);
-                    self.run_time = self.root_time;
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    fn open_suite(&mut self, e: &BytesStart<'_>) -> Result<(), String> {
-        let top_level = self.suites.is_empty();
-        let under_testsuites = matches!(self.open.as_slice(), [Open::Testsuites]);
-        let mut frame = SuiteFrame::default();
-        let mut counts = DeclaredCounts::default();
-        let mut time = None;
-        for attr in e.attributes().with_checks(false) {
-            let attr = attr.map_err(|err| err.to_string())?;
-            match attr.key.as_ref() {
-                "name" => frame.name = self.value(&attr).into_owned(),
-                "file" => frame.file = Some(self.value(&attr).into_owned()),
-                "time" => time = Some(self.value(&attr).into_owned()),
-                "tests" => counts.tests = parse_count(&self.value(&attr)),
-                "failures" => counts.failures = parse_count(&self.value(&attr)),
-                "errors" => counts.errors = parse_count(&self.value(&attr)),
-                "skipped" => counts.skipped = parse_count(&self.value(&attr)),
-                _ => {}
-            }
-        }
-        let seconds = time.and_then(|raw| {
-            let label = format!("testsuite \"{}\"", frame.name);
-            self.check_time(&label, &raw)
-        });
-        if top_level && self.root_time.is_none() {
-            self.run_time = seconds;
-        }
-        if under_testsuites {
-            self.child_sums.add(&counts);
-        }
-        self.suites.push(frame);
-        self.open.push(Open::Suite);
-        Ok(())
-    }
-
-    fn open_case(&mut self, e: &BytesStart<'_>) -> Result<(), String> {
-        let attributes: Vec<Attribute<'_>> = e
-            .attributes()
-            .with_checks(false)
-            .collect::<Result<_, _>>()
-            .map_err(|err| err.to_string())?;
-        let mut attrs = CaseAttrs::default();
-        let mut values: [Option<Cow<'_, str>>; 6] = Default::default();
-        const CLASSNAME: usize = 0;
-        const CLASS: usize = 1;
-        const FILE: usize = 2;
-        const NAME: usize = 3;
-        const TIME: usize = 4;
-        const STATUS: usize = 5;
-        for attr in &attributes {
-            let slot = match attr.key.as_ref() {
-                "classname" => CLASSNAME,
-                "class" => CLASS,
-                "file" => FILE,
-                "name" => NAME,
-                "time" => TIME,
-                "status" => STATUS,
-                "line" => {
-                    attrs.has_line = true;
-                    continue;
-                }
-                _ => continue,
-            };
-            values[slot] = Some(self.value(attr));
-        }
-        attrs.classname = values[CLASSNAME].as_deref();
-        attrs.class = values[CLASS].as_deref();
-        attrs.file = values[FILE].as_deref();
-        let classname = identity_classname(&attrs, &self.suites, self.jest);
-        let name = values[NAME]
-            .as_deref()
-            .map(collapse_whitespace)
-            .unwrap_or_default();
-        let duration_s = match values[TIME].as_deref() {
-            Some(raw) => self.check_case_time(&classname, &name, raw),
-            None => None,
-        };
-        let mut results = CaseResults::default();
-        results.status_attr = values[STATUS].take().map(Cow::into_owned);
-        self.case = Some(OpenCase {
-            classname,
-            name,
-            duration_s,
-            results,
-        });
-        self.open.push(Open::Case);
-        Ok(())
-    }
-
-    fn open_result(&mut self, e: &BytesStart<'_>, kind: ResultKind) -> Result<(), String> {
-        let mut element = ResultElement {
-            kind,
-            message: None,
-            kind_attr: None,
-            text: CappedText::default(),
-        };
-        for attr in e.attributes().with_checks(false) {
-            let attr = attr.map_err(|err| err.to_string())?;
-            match attr.key.as_ref() {
-                "message" => element.message = Some(self.value(&attr).into_owned()),
-                "type" => element.kind_attr = Some(self.value(&attr).into_owned()),
-                _ => {}
-            }
-        }
-        self.result = Some(element);
-        self.open.push(Open::Result);
-        Ok(())
-    }
-
     fn close_case(&mut self) {
         let Some(case) = self.case.take() else {
             return;
@@ -393,57 +275,13 @@ impl<'o> Parser<'o> {
         if case.name.is_empty() {
             self.findings.nameless(&case.classname);
         }
-        self.entries.push(JunitCase {
+        self.cases.push(JunitCase {
             classname: case.classname,
             name: case.name,
             outcome,
             duration_s: case.duration_s,
             attempts,
         });
-    }
-
-    /// An attribute's value with entities decoded; a custom entity leaves the raw text.
-    fn value<'a>(&mut self, attr: &Attribute<'a>) -> Cow<'a, str> {
-        match attr.normalized_value(XmlVersion::Implicit1_0) {
-            Ok(value) => value,
-            Err(_) => {
-                self.findings.unexpanded_entity(&attr.value);
-                attr.value.clone()
-            }
-        }
-    }
-
-    /// Parses a suite or root time, noting values no clock could produce.
-    fn check_time(&mut self, label: &str, raw: &str) -> Option<f64> {
-        let seconds = parse_seconds(raw);
-        match seconds {
-            None if !raw.trim().is_empty() => self.findings.unreadable_time(label, raw),
-            Some(s) if s.is_nan() || s.is_infinite() => self.findings.nan_time(label, raw),
-            Some(s) if s < 0.0 => self.findings.negative_time(label, raw),
-            _ => return seconds,
-        }
-        None
-    }
-
-    fn check_case_time(&mut self, classname: &str, name: &str, raw: &str) -> Option<f64> {
-        let label = || format!("{classname}::{name}");
-        let seconds = parse_seconds(raw);
-        match seconds {
-            None if !raw.trim().is_empty() => self.findings.unreadable_time(&label(), raw),
-            Some(s) if s.is_nan() || s.is_infinite() => self.findings.nan_time(&label(), raw),
-            Some(s) if s < 0.0 => self.findings.negative_time(&label(), raw),
-            Some(s) => {
-                // Totals are rounded to milliseconds by most producers; allow for that.
-                if let Some(run) = self.run_time
-                    && s > run * 1.01 + 0.01
-                {
-                    self.findings.longer_than_run(&label(), s, run);
-                }
-                return Some(s);
-            }
-            None => {}
-        }
-        None
     }
 
     fn finish(mut self) -> ParsedFile {
@@ -485,7 +323,7 @@ impl<'o> Parser<'o> {
             }
         }
         ParsedFile {
-            entries: self.entries,
+            cases: self.cases,
             declared,
             findings: self.findings.into_sentences(self.origin),
         }
@@ -535,13 +373,13 @@ fn open_name(open: &Open) -> &str {
         Open::Testsuites => "testsuites",
         Open::Suite => "testsuite",
         Open::Case => "testcase",
-        Open::Result => "a result element of a testcase",
+        Open::Result(name) => name,
         Open::Other(name) => name,
     }
 }
 
 /// A declared count; producers write integers, anything else is treated as not declared.
-fn parse_count(raw: &str) -> Option<u64> {
+pub(super) fn parse_count(raw: &str) -> Option<u64> {
     raw.trim().parse().ok()
 }
 
