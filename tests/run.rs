@@ -528,3 +528,23 @@ fn sigterm_interrupts_the_iteration_kills_the_suites_and_writes_the_report() {
         (Some(1), Some(2))
     );
 }
+
+#[test]
+fn an_unreadable_junit_file_says_why() {
+    let root = Root::new();
+    root.write_loop(
+        "unreadable",
+        "[[suite]]\nname = \"odd\"\ncommand = [\"sh\", \"-c\", \"mkdir -p \\\"$GREENLOOP_JUNIT\\\"\"]\n",
+    );
+    let output = root.greenloop(&["run", "unreadable"]);
+    assert_eq!(code(&output), 1, "{}", text(&output));
+    let json = root.latest_json("unreadable");
+    let message = test_entry(&json, "odd::suite::junit odd.junit.xml")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("odd.junit.xml") && message.contains("Is a directory"),
+        "{message}"
+    );
+}

@@ -121,7 +121,7 @@ pub fn ingest(
             .map(|f| note(FindingKind::ResultsNote, redactor.text(&f))),
     );
     for error in &errors {
-        let message = redactor.text(&error.to_string());
+        let message = redactor.text(&with_causes(error));
         notes.push(note(FindingKind::BrokenResults, message.clone()));
         let file = error
             .path()
@@ -216,6 +216,18 @@ fn redact_outcome(outcome: Outcome, redactor: &Redactor) -> Outcome {
             message: r(message),
         },
     }
+}
+
+/// An error's message followed by its causes, so "failed to read JUnit file x" says why.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn shown(paths: &[PathBuf], root: &Path) -> String {
