@@ -548,3 +548,107 @@ fn an_unreadable_junit_file_says_why() {
         "{message}"
     );
 }
+
+/// Each suite drops a flag and waits for the other's: they can only both pass when they run
+/// at the same time.
+const RENDEZVOUS: &str =
+    "touch $0.flag; for i in $(seq 100); do [ -e $1.flag ] && exit 0; sleep 0.05; done; exit 1";
+
+fn rendezvous_loop(root: &Root, parallel: u32) -> String {
+    let a = root.path().join("a").display().to_string();
+    let b = root.path().join("b").display().to_string();
+    format!(
+        "[battery]\nparallel = {parallel}\n[[suite]]\nname = \"a\"\ncommand = [\"sh\", \"-c\", \"{RENDEZVOUS}\", \"{a}\", \"{b}\"]\n[[suite]]\nname = \"b\"\ncommand = [\"sh\", \"-c\", \"{RENDEZVOUS}\", \"{b}\", \"{a}\"]\n"
+    )
+}
+
+#[test]
+fn parallel_suites_run_at_the_same_time() {
+    let root = Root::new();
+    root.write_loop("together", &rendezvous_loop(&root, 2));
+    let output = root.greenloop(&["run", "together"]);
+    assert_eq!(code(&output), 0, "{}", text(&output));
+}
+
+#[test]
+fn suites_run_one_at_a_time_by_default() {
+    let root = Root::new();
+    root.write_loop("alone", &rendezvous_loop(&root, 1));
+    let output = root.greenloop(&["run", "alone"]);
+    assert_eq!(
+        code(&output),
+        1,
+        "the first suite waited alone: {}",
+        text(&output)
+    );
+    assert_eq!(
+        suite_entry(&root.latest_json("alone"), "a")["status"],
+        "failed"
+    );
+}
+
+#[test]
+fn a_junit_glob_reads_every_fresh_file_and_ignores_stale_ones() {
+    let root = Root::new();
+    root.write(
+        "out/TEST-old.xml",
+        "<testsuite><testcase classname=\"old\" name=\"stale\"><failure message=\"from last week\"/></testcase></testsuite>",
+    );
+    let old = std::fs::File::options()
+        .write(true)
+        .open(root.path().join("out/TEST-old.xml"))
+        .unwrap();
+    old.set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    let script = "for n in one two; do printf '<testsuite name=\"%s\"><testcase classname=\"org.example.%s\" name=\"works\" time=\"0.2\"/></testsuite>' $n $n > out/TEST-$n.xml; done";
+    root.write_loop(
+        "surefire",
+        &format!(
+            "[[suite]]\nname = \"java\"\ncommand = [\"sh\", \"-c\", \"{}\"]\njunit = \"out/TEST-*.xml\"\n",
+            script.replace('"', "\\\"")
+        ),
+    );
+    let output = root.greenloop(&["run", "surefire"]);
+    assert_eq!(code(&output), 0, "{}", text(&output));
+    let json = root.latest_json("surefire");
+    assert_eq!(json["totals"]["total"], 2);
+    test_entry(&json, "java::org.example.one::works");
+    test_entry(&json, "java::org.example.two::works");
+    assert_eq!(
+        suite_entry(&json, "java")["junit_files"],
+        serde_json::json!(["out/TEST-one.xml", "out/TEST-two.xml"])
+    );
+    let note = json["integrity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "results_note")
+        .expect("stale note");
+    assert_eq!(
+        note["message"],
+        "ignored 1 JUnit file(s) older than this run: `out/TEST-old.xml`"
+    );
+}
+
+#[test]
+fn secrets_from_files_are_used_and_masked() {
+    let root = Root::new();
+    root.write("secrets/token", "file-secret-value-123\n");
+    root.write_loop(
+        "filesecret",
+        "[secrets]\ntoken = { file = \"secrets/token\" }\n[[suite]]\nname = \"s\"\ncommand = [\"sh\", \"-c\", \"echo got:$0; exit 1\", \"${token}\"]\n",
+    );
+    let output = root.greenloop(&["run", "filesecret"]);
+    assert_eq!(code(&output), 1, "{}", text(&output));
+    let json = root.latest_json("filesecret");
+    let detail = test_entry(&json, "s::suite::exit code")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(detail.trim_end(), "got:***");
+    assert_eq!(
+        suite_entry(&json, "s")["command"][3],
+        "***",
+        "the command shown is masked too"
+    );
+}

@@ -10,7 +10,8 @@ use super::suite::{SuiteContext, run_suite};
 use crate::config::SuitePlan;
 use crate::model::{SuiteResult, Totals};
 
-/// Runs every suite under a limit of `parallel` at once, emitting start and finish events.
+/// Runs every suite, starting them in file order with at most `parallel` at once, emitting
+/// start and finish events.
 pub async fn run_battery(
     suites: &[SuitePlan],
     parallel: usize,
