@@ -256,6 +256,12 @@ fn an_idle_suite_counts_as_a_hang() {
         .unwrap()
         .to_owned();
     assert!(message.starts_with("hung: no output for 1s"), "{message}");
+    let md = root.latest_md("idle");
+    assert!(md.contains("| `quiet` | timeout |"), "{md}");
+    assert!(
+        md.contains("### `quiet::suite::exit code` — timeout"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -322,6 +328,15 @@ fn broken_and_empty_junit_are_errors_never_passes_and_logs_are_kept() {
         "other suites' results are kept"
     );
     assert_eq!(json["totals"]["passed"], 3);
+    let md = root.latest_md("broken");
+    assert!(
+        md.contains("| `truncated` | error |") && md.contains("| `empty` | error |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- **broken results**:") && md.contains("Repair the results:"),
+        "{md}"
+    );
 }
 
 #[test]

@@ -179,7 +179,8 @@ fn integrity(out: &mut String, it: &Iteration) {
     let _ = writeln!(out, "## Integrity checks\n");
     let timed: Vec<f64> = it.tests().filter_map(|t| t.duration_s).collect();
     let zero = timed.iter().filter(|&&d| d < 0.005).count();
-    let total_time: f64 = timed.iter().sum();
+    // A fold from +0.0: `sum()` of no floats is -0.0, which prints as "-0.00".
+    let total_time = timed.iter().fold(0.0, |sum, d| sum + d);
     if it.integrity.is_empty() {
         let _ = writeln!(out, "No findings.");
     }

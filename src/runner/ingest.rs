@@ -121,7 +121,7 @@ pub fn ingest(
             .map(|f| note(FindingKind::ResultsNote, redactor.text(&f))),
     );
     for error in &errors {
-        let message = redactor.text(&with_causes(error));
+        let message = relative_to(root, &redactor.text(&with_causes(error)));
         notes.push(note(FindingKind::BrokenResults, message.clone()));
         let file = error
             .path()
@@ -216,6 +216,11 @@ fn redact_outcome(outcome: Outcome, redactor: &Redactor) -> Outcome {
             message: r(message),
         },
     }
+}
+
+/// `text` with paths under `root` shown relative to it, as everywhere else in the report.
+fn relative_to(root: &Path, text: &str) -> String {
+    text.replace(&format!("{}/", root.display()), "")
 }
 
 /// An error's message followed by its causes, so "failed to read JUnit file x" says why.
