@@ -4,6 +4,7 @@
 //! reporters consume them. An outcome is an enum carrying its own data, so a "passed" test with a
 //! failure message cannot be represented.
 
+mod history;
 mod integrity;
 mod iteration;
 mod names;
@@ -12,6 +13,10 @@ mod suite;
 mod test;
 mod verdict;
 
+pub use history::{
+    Cluster, Diff, IterationRef, IterationSummary, Previous, PriorCluster, PriorTest,
+    ResolvedCluster, StillFailing, SuiteChange, TestHistoryRow,
+};
 pub use integrity::{Finding, FindingKind};
 pub use iteration::{Host, Iteration};
 pub use names::{InvalidLoopName, LoopName};
