@@ -4,14 +4,66 @@
 //! look better than it is — no tests, 0.00 s tests, a hang, counts that disagree — is said.
 
 use crate::model::{
-    Finding, FindingKind, ProcessEnd, ResultSource, SuiteResult, SuiteRun, TestStatus,
+    Diff, Finding, FindingKind, Previous, ProcessEnd, ResultSource, SuiteResult, SuiteRun,
+    TestStatus, Totals,
 };
 
 /// Below this a reported duration prints as 0.00 s.
 const ZERO_SECONDS: f64 = 0.005;
 
-/// Every finding about `suites`: what ingest noted, then what the results themselves show.
-pub fn check(suites: &[SuiteResult]) -> Vec<Finding> {
+/// A rise in skips this large (in tests, and as a share of the battery) is a finding.
+const SKIP_JUMP_TESTS: u64 = 3;
+const SKIP_JUMP_SHARE: f64 = 0.05;
+
+/// Every finding about `suites`: what ingest noted, what the results themselves show, and how
+/// they compare with the previous iteration (`diff` against `previous`).
+pub fn check(suites: &[SuiteResult], diff: &Diff, previous: Option<&Previous>) -> Vec<Finding> {
+    let mut findings = check_alone(suites);
+    findings.extend(compare(suites, diff, previous));
+    findings
+}
+
+/// Findings that compare with the previous iteration: a battery that shrank, a jump in skips.
+fn compare(suites: &[SuiteResult], diff: &Diff, previous: Option<&Previous>) -> Vec<Finding> {
+    let (Some(previous), Some(at)) = (previous, diff.previous) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let gone: Vec<&str> = diff
+        .suite_changes
+        .iter()
+        .filter(|c| c.after.is_none())
+        .map(|c| c.suite.as_str())
+        .collect();
+    if !diff.removed.is_empty() || !gone.is_empty() {
+        let mut message = format!(
+            "the battery shrank: {} test{} removed since {at}",
+            diff.removed.len(),
+            if diff.removed.len() == 1 { "" } else { "s" }
+        );
+        if !gone.is_empty() {
+            message.push_str(&format!(" (suites gone: {})", gone.join(", ")));
+        }
+        message.push_str("; a loop must not go green by deleting tests");
+        found.push(finding(FindingKind::BatteryShrank, None, message));
+    }
+    let now = Totals::count(suites.iter().flat_map(|s| &s.tests));
+    let rise = now.skipped.saturating_sub(previous.totals.skipped);
+    if rise >= SKIP_JUMP_TESTS && rise as f64 >= SKIP_JUMP_SHARE * now.total as f64 {
+        found.push(finding(
+            FindingKind::SkipJump,
+            None,
+            format!(
+                "skipped tests rose from {} to {} since {at}",
+                previous.totals.skipped, now.skipped
+            ),
+        ));
+    }
+    found
+}
+
+/// Findings from this iteration alone.
+fn check_alone(suites: &[SuiteResult]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for suite in suites {
         findings.extend(suite.notes.iter().cloned());
@@ -137,7 +189,10 @@ mod tests {
     }
 
     fn kinds(suites: &[SuiteResult]) -> Vec<FindingKind> {
-        check(suites).into_iter().map(|f| f.kind).collect()
+        check(suites, &Diff::default(), None)
+            .into_iter()
+            .map(|f| f.kind)
+            .collect()
     }
 
     #[test]
@@ -177,6 +232,61 @@ mod tests {
         for (s, expected) in cases {
             assert_eq!(kinds(&[s]), expected);
         }
+    }
+
+    #[test]
+    fn a_shrinking_battery_and_a_skip_jump_are_said_loudly() {
+        use crate::model::{IterationRef, SuiteChange, TestId};
+        let at = IterationRef {
+            loop_number: 1,
+            iteration: 4,
+        };
+        let diff = Diff {
+            previous: Some(at),
+            removed: vec![TestId::new("api", "c", "gone")],
+            suite_changes: vec![SuiteChange {
+                suite: "old".into(),
+                before: Some(crate::model::SuiteStatus::Failed),
+                after: None,
+            }],
+            ..Diff::default()
+        };
+        let previous = Previous {
+            at: Some(at),
+            ..Previous::default()
+        };
+        let skip = Outcome::Skipped {
+            message: String::new(),
+            kind: None,
+        };
+        let current = SuiteResult::for_test(
+            "api",
+            ProcessEnd::Exited(0),
+            vec![
+                (Outcome::Passed, 0.2),
+                (skip.clone(), 0.0),
+                (skip.clone(), 0.0),
+                (skip, 0.0),
+            ],
+        );
+        let findings = check(&[current], &diff, Some(&previous));
+        let messages: Vec<(FindingKind, &str)> = findings
+            .iter()
+            .map(|f| (f.kind, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    FindingKind::BatteryShrank,
+                    "the battery shrank: 1 test removed since Loop 1 / Iteration 4 (suites gone: old); a loop must not go green by deleting tests"
+                ),
+                (
+                    FindingKind::SkipJump,
+                    "skipped tests rose from 0 to 3 since Loop 1 / Iteration 4"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub enum FindingKind {
     LeakedProcess,
     /// The battery ran no test at all.
     EmptyBattery,
+    /// Tests or suites disappeared since the previous iteration.
+    BatteryShrank,
+    /// Many more tests were skipped than in the previous iteration.
+    SkipJump,
 }
 
 /// One reason to doubt an iteration's results.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::history::{Cluster, Diff, ResolvedCluster};
 use super::integrity::Finding;
 use super::names::LoopName;
 use super::suite::SuiteResult;
@@ -38,6 +39,12 @@ pub struct Iteration {
     pub error: Option<String>,
     /// Counts over every test.
     pub totals: Totals,
+    /// What changed since the previous iteration.
+    pub diff: Diff,
+    /// Failures grouped by error signature, most important first.
+    pub clusters: Vec<Cluster>,
+    /// Clusters of the previous iteration with no failure now.
+    pub resolved_clusters: Vec<ResolvedCluster>,
     /// Reasons to distrust the results.
     pub integrity: Vec<Finding>,
     /// The machine greenloop ran on.

@@ -43,6 +43,12 @@ pub fn next_actions(iteration: &Iteration) -> Vec<String> {
                 format!("Check that the tests really ran — {}.", finding.message)
             }
             FindingKind::BrokenResults => format!("Repair the results: {}.", finding.message),
+            FindingKind::BatteryShrank | FindingKind::SkipJump => {
+                format!(
+                    "Confirm the smaller battery is intended — {}.",
+                    finding.message
+                )
+            }
             FindingKind::LeakedProcess => format!("Stop the leaked process: {}.", finding.message),
             _ => continue,
         };

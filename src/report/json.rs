@@ -1,11 +1,16 @@
 //! The iteration as JSON: `latest.json` and `<stem>.json`, schema in PRODUCT.md.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::model::{Finding, Host, Iteration, ResultSource, SuiteResult, SuiteRun, Totals};
+use crate::model::{
+    Diff, Finding, Host, Iteration, IterationRef, ResolvedCluster, ResultSource, SuiteChange,
+    SuiteResult, SuiteRun, TestId, Totals,
+};
 
 /// Goes up on any change to the JSON's shape.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct IterationJson<'a> {
@@ -28,6 +33,9 @@ struct IterationJson<'a> {
     suites: Vec<SuiteJson<'a>>,
     tests: Vec<TestJson<'a>>,
     probes: [(); 0],
+    diff: DiffJson<'a>,
+    clusters: Vec<ClusterJson<'a>>,
+    resolved_clusters: &'a [ResolvedCluster],
     integrity: &'a [Finding],
     environment: EnvironmentJson<'a>,
 }
@@ -60,6 +68,32 @@ struct TestJson<'a> {
     message: &'a str,
     detail: &'a str,
     attempts: u32,
+}
+
+/// PRODUCT.md: "each diff list holds test ids"; when a still-failing test began failing is in
+/// `failing_since`, keyed by id.
+#[derive(Serialize)]
+struct DiffJson<'a> {
+    previous: Option<IterationRef>,
+    new_failures: &'a [TestId],
+    fixed: &'a [TestId],
+    still_failing: Vec<&'a TestId>,
+    added: &'a [TestId],
+    removed: &'a [TestId],
+    flaky: &'a [TestId],
+    failing_since: BTreeMap<&'a TestId, IterationRef>,
+    suite_changes: &'a [SuiteChange],
+    pass_rate_delta: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct ClusterJson<'a> {
+    signature: &'a str,
+    example: &'a str,
+    count: usize,
+    critical: bool,
+    first_seen: IterationRef,
+    tests: &'a [TestId],
 }
 
 #[derive(Serialize)]
@@ -101,6 +135,20 @@ pub fn render(iteration: &Iteration) -> String {
             })
             .collect(),
         probes: [],
+        diff: diff(&iteration.diff),
+        clusters: iteration
+            .clusters
+            .iter()
+            .map(|c| ClusterJson {
+                signature: &c.signature,
+                example: &c.example,
+                count: c.tests.len(),
+                critical: c.critical,
+                first_seen: c.first_seen,
+                tests: &c.tests,
+            })
+            .collect(),
+        resolved_clusters: &iteration.resolved_clusters,
         integrity: &iteration.integrity,
         environment: EnvironmentJson {
             host: &iteration.host,
@@ -144,6 +192,25 @@ fn suite(suite: &SuiteResult) -> SuiteJson<'_> {
         output_bytes: output,
         output_cut_bytes: cut,
         log: suite.log.as_ref().map(|l| l.display().to_string()),
+    }
+}
+
+fn diff(diff: &Diff) -> DiffJson<'_> {
+    DiffJson {
+        previous: diff.previous,
+        new_failures: &diff.new_failures,
+        fixed: &diff.fixed,
+        still_failing: diff.still_failing.iter().map(|s| &s.id).collect(),
+        added: &diff.added,
+        removed: &diff.removed,
+        flaky: &diff.flaky,
+        failing_since: diff
+            .still_failing
+            .iter()
+            .map(|s| (&s.id, s.since))
+            .collect(),
+        suite_changes: &diff.suite_changes,
+        pass_rate_delta: diff.pass_rate_delta,
     }
 }
 

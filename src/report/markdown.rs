@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::actions::next_actions;
+use super::changes;
 use super::text::{cell, duration, fenced, first_lines, percent};
 use crate::integrity::bytes;
 use crate::model::{Iteration, ResultSource, SuiteRun, Totals};
@@ -17,6 +18,8 @@ pub fn render(iteration: &Iteration) -> String {
     let mut out = String::new();
     header(&mut out, iteration);
     suites(&mut out, iteration);
+    changes::what_changed(&mut out, &iteration.diff, &iteration.totals);
+    changes::primary_issues(&mut out, &iteration.clusters, &iteration.resolved_clusters);
     failures(&mut out, iteration);
     integrity(&mut out, iteration);
     environment(&mut out, iteration);
@@ -213,6 +216,8 @@ fn kind_label(kind: crate::model::FindingKind) -> &'static str {
         K::OutputCut => "output cut",
         K::LeakedProcess => "leaked process",
         K::EmptyBattery => "empty battery",
+        K::BatteryShrank => "battery shrank",
+        K::SkipJump => "skips jumped",
     }
 }
 

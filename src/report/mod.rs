@@ -1,7 +1,11 @@
-//! Reporters: the iteration as Markdown and JSON, written atomically under `reports/<loop>/`.
+//! Reporters: the iteration as Markdown and JSON, the loop's index and trend chart, all written
+//! atomically under `reports/<loop>/`.
 
 mod actions;
+mod changes;
+pub mod chart;
 pub mod files;
+pub mod index;
 pub mod json;
 pub mod markdown;
 pub mod text;

@@ -116,7 +116,7 @@ pub async fn run_iteration(
     let suites = run_battery(&plan.suites, plan.parallel, ctx, events).await;
 
     let verdict = verdict::judge(&suites, plan.pass_threshold);
-    let integrity = integrity::check(&suites);
+    let integrity = integrity::check(&suites, &crate::model::Diff::default(), None);
     let iteration = Iteration {
         loop_name: plan.name.clone(),
         title: plan.title.clone(),
@@ -133,6 +133,9 @@ pub async fn run_iteration(
         suites,
         verdict,
         integrity,
+        diff: crate::model::Diff::default(),
+        clusters: Vec::new(),
+        resolved_clusters: Vec::new(),
         host: Host::current(),
     };
     write_iteration(&paths, &iteration, &plan.redactor()).map_err(report_error)?;
