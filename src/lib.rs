@@ -3,7 +3,6 @@
 
 pub mod cli;
 pub mod config;
-pub mod counter;
 pub mod integrity;
 pub mod junit;
 pub mod model;

@@ -33,4 +33,35 @@ pub enum Command {
     },
     /// Validate config/greenloop.toml and every loop file; errors name file:line:column.
     Check,
+    /// Show a loop definition's iterations (newest first), or one test across them.
+    History {
+        /// The loop definition.
+        #[arg(value_name = "LOOP")]
+        name: String,
+        /// A test id, or the end of one (`test_events` matches `ws::tests.e2e::test_events`).
+        #[arg(long, value_name = "ID")]
+        test: Option<String>,
+    },
+    /// Record an iteration from existing JUnit files (e.g. CI output) without running anything,
+    /// then diff and report it like any other. Exits like `run`.
+    Import {
+        /// The loop definition; `loops/<LOOP>.toml` may be absent.
+        #[arg(value_name = "LOOP")]
+        name: String,
+        /// JUnit XML files or globs, relative to the current directory.
+        #[arg(value_name = "FILES", required = true)]
+        files: Vec<String>,
+        /// The suite the results belong to (default: the loop's only suite, else `import`).
+        #[arg(long)]
+        suite: Option<String>,
+        /// Close the open loop and start Iteration 1 of a new one.
+        #[arg(long)]
+        new_loop: bool,
+    },
+    /// Close the loop definition's open loop; the next run starts a new one.
+    Close {
+        /// The loop definition.
+        #[arg(value_name = "LOOP")]
+        name: String,
+    },
 }

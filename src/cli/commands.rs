@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{exit, progress};
 use crate::config;
-use crate::runner::{Events, Request, run_iteration};
+use crate::runner::{Events, Finished, Request, run_iteration};
 
 /// `greenloop run <loop>`.
 pub async fn run(root: &Path, name: &str, new_loop: bool) -> anyhow::Result<ExitCode> {
@@ -31,6 +31,12 @@ pub async fn run(root: &Path, name: &str, new_loop: bool) -> anyhow::Result<Exit
     let finished = run_iteration(&config, &plan, request, &Events::to(sender), cancel).await;
     let _ = printer.await;
     let finished = finished?;
+    print_summary(root, &finished);
+    Ok(exit::for_verdict(finished.iteration.verdict))
+}
+
+/// The verdict line and where the reports are.
+pub fn print_summary(root: &Path, finished: &Finished) {
     let it = &finished.iteration;
     let shown = |p: std::path::PathBuf| {
         p.strip_prefix(root)
@@ -40,14 +46,15 @@ pub async fn run(root: &Path, name: &str, new_loop: bool) -> anyhow::Result<Exit
             .to_string()
     };
     println!(
-        "verdict: {} — {} ({})",
+        "{} / Iteration {} verdict: {} — {} ({})",
+        format_args!("Loop {}", it.loop_number),
+        it.number,
         it.verdict,
         progress::counts(&it.totals),
         crate::report::text::percent(it.totals.pass_rate())
     );
     println!("report: {}", shown(finished.paths.markdown()));
     println!("json:   {}", shown(finished.paths.json()));
-    Ok(exit::for_verdict(it.verdict))
 }
 
 /// `greenloop check`.

@@ -21,3 +21,12 @@ pub fn for_verdict(verdict: Verdict) -> ExitCode {
 pub fn usage() -> ExitCode {
     ExitCode::from(USAGE)
 }
+
+/// The code of a command, or `3` after printing the error when it could not do its work (the
+/// history store or the report directory failed).
+pub fn or_failure(result: anyhow::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::from(3)
+    })
+}

@@ -3,7 +3,9 @@
 mod args;
 mod commands;
 mod exit;
+mod history;
 mod progress;
+mod records;
 
 use std::process::ExitCode;
 

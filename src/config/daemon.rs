@@ -37,6 +37,11 @@ pub struct DaemonConfig {
 }
 
 impl DaemonConfig {
+    /// The history database.
+    pub fn database(&self) -> PathBuf {
+        self.state_dir.join(defaults::DATABASE_FILE)
+    }
+
     /// The settings used when there is no config file.
     pub fn defaults(root: &Path) -> Self {
         validate(

@@ -22,6 +22,11 @@ pub const LOG_HEAD: u64 = 1024 * 1024;
 pub const LOG_TAIL: u64 = 1024 * 1024;
 /// `[battery] parallel`: suites run one at a time unless a loop says otherwise.
 pub const PARALLEL: u32 = 1;
+/// `keep_iterations`: test results and logs of this many newest iterations are kept; older
+/// iterations keep only their summary row (verdict, totals) for the index and history.
+pub const KEEP_ITERATIONS: u32 = 500;
+/// The history database, under `[paths] state`.
+pub const DATABASE_FILE: &str = "greenloop.db";
 /// `pass_threshold`: every non-critical test must pass.
 pub const PASS_THRESHOLD: f64 = 1.0;
 /// A suite's `timeout` when it sets none: long enough for a real battery, short enough that a

@@ -41,6 +41,8 @@ pub struct LoopPlan {
     pub max_iterations: Option<u32>,
     /// `pass_threshold`: pass rate non-critical tests need for green.
     pub pass_threshold: f64,
+    /// `keep_iterations`: how many iterations keep their test results and logs.
+    pub keep_iterations: u32,
     /// `[vars]`.
     pub vars: BTreeMap<String, String>,
     /// `[secrets]`, resolved.
@@ -77,6 +79,26 @@ pub struct SuitePlan {
 }
 
 impl LoopPlan {
+    /// The plan of a definition with no file (for `import` of CI results): every default and
+    /// no suites.
+    pub fn bare(name: LoopName) -> Self {
+        Self {
+            title: name.to_string(),
+            name,
+            path: PathBuf::new(),
+            focus: None,
+            environment: None,
+            max_iterations: None,
+            pass_threshold: defaults::PASS_THRESHOLD,
+            keep_iterations: defaults::KEEP_ITERATIONS,
+            vars: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            env: Vec::new(),
+            parallel: defaults::PARALLEL as usize,
+            suites: Vec::new(),
+        }
+    }
+
     /// A redactor for every secret of this loop.
     pub fn redactor(&self) -> Redactor {
         Redactor::new(self.secrets.values().map(SecretValue::expose))
@@ -161,6 +183,14 @@ pub fn validate(
         Some(t) => *t.get_ref(),
         None => defaults::PASS_THRESHOLD,
     };
+    let keep_iterations = match &raw.keep_iterations {
+        Some(k) if *k.get_ref() == 0 => {
+            check.error(k.span(), "`keep_iterations` must be at least 1");
+            1
+        }
+        Some(k) => *k.get_ref(),
+        None => defaults::KEEP_ITERATIONS,
+    };
     let parallel = match &raw.battery.parallel {
         Some(p) if *p.get_ref() == 0 => {
             check.error(p.span(), "`parallel` must be at least 1");
@@ -181,6 +211,7 @@ pub fn validate(
         environment: raw.environment,
         max_iterations,
         pass_threshold,
+        keep_iterations,
         vars,
         secrets,
         env,

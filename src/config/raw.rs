@@ -17,6 +17,7 @@ pub struct RawLoop {
     pub environment: Option<String>,
     pub max_iterations: Option<Spanned<u32>>,
     pub pass_threshold: Option<Spanned<f64>>,
+    pub keep_iterations: Option<Spanned<u32>>,
     #[serde(default)]
     pub vars: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]

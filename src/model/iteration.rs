@@ -61,10 +61,7 @@ impl Iteration {
     pub fn peak_rss_bytes(&self) -> Option<u64> {
         self.suites
             .iter()
-            .filter_map(|suite| match &suite.run {
-                super::suite::SuiteRun::Ran(process) => process.peak_rss_bytes,
-                super::suite::SuiteRun::NotStarted { .. } => None,
-            })
+            .filter_map(|suite| suite.process()?.peak_rss_bytes)
             .max()
     }
 }

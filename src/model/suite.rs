@@ -48,6 +48,8 @@ pub enum SuiteRun {
     },
     /// The command ran.
     Ran(ProcessRun),
+    /// Nothing ran: the results were imported from existing JUnit files.
+    Imported,
 }
 
 /// What the process supervisor measured.
@@ -108,14 +110,16 @@ pub struct SuiteResult {
 impl SuiteResult {
     /// The suite's status, derived from how it ran and its tests.
     pub fn status(&self) -> SuiteStatus {
-        let process = match &self.run {
+        match &self.run {
             SuiteRun::NotStarted { .. } => return SuiteStatus::Error,
-            SuiteRun::Ran(process) => process,
-        };
-        match process.end {
-            ProcessEnd::Cancelled => return SuiteStatus::Interrupted,
-            ProcessEnd::TimedOut { .. } | ProcessEnd::Idle { .. } => return SuiteStatus::Timeout,
-            _ => {}
+            SuiteRun::Ran(process) => match process.end {
+                ProcessEnd::Cancelled => return SuiteStatus::Interrupted,
+                ProcessEnd::TimedOut { .. } | ProcessEnd::Idle { .. } => {
+                    return SuiteStatus::Timeout;
+                }
+                _ => {}
+            },
+            SuiteRun::Imported => {}
         }
         let statuses = || self.tests.iter().map(|t| t.outcome.status());
         if statuses().any(|s| s == TestStatus::Failed) {
@@ -127,11 +131,16 @@ impl SuiteResult {
         }
     }
 
-    /// Wall time, zero when it never started.
+    /// Wall time, zero when no process ran.
     pub fn duration(&self) -> Duration {
+        self.process().map_or(Duration::ZERO, |p| p.duration)
+    }
+
+    /// What the process supervisor measured, when a process ran.
+    pub fn process(&self) -> Option<&ProcessRun> {
         match &self.run {
-            SuiteRun::Ran(process) => process.duration,
-            SuiteRun::NotStarted { .. } => Duration::ZERO,
+            SuiteRun::Ran(process) => Some(process),
+            SuiteRun::NotStarted { .. } | SuiteRun::Imported => None,
         }
     }
 }

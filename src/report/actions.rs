@@ -32,7 +32,7 @@ pub fn next_actions(iteration: &Iteration) -> Vec<String> {
             .iter()
             .filter(move |s| s.critical == critical)
             .filter(|s| matches!(s.status(), SuiteStatus::Failed | SuiteStatus::Error))
-            .filter(|s| matches!(s.run, SuiteRun::Ran(_)))
+            .filter(|s| !matches!(s.run, SuiteRun::NotStarted { .. }))
     };
     for suite in failing(true).chain(failing(false)) {
         actions.push(fix_suite(suite));

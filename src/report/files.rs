@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::{json, markdown};
-use crate::model::{Iteration, LoopName};
+use crate::model::{Iteration, IterationRef, LoopName};
 use crate::redact::Redactor;
 
 /// The paths of one iteration's files.
@@ -55,6 +55,16 @@ impl ReportPaths {
     pub fn logs(&self) -> PathBuf {
         self.dir.join(self.logs_relative())
     }
+}
+
+/// `<YYYY-MM-DD>_loop-<LLL>_iteration-<III>`: zero-padded so names sort.
+pub fn stem(at: IterationRef, started: DateTime<Utc>) -> String {
+    format!(
+        "{}_loop-{:03}_iteration-{:03}",
+        started.format("%Y-%m-%d"),
+        at.loop_number,
+        at.iteration
+    )
 }
 
 /// Writes the Markdown and JSON reports and refreshes `latest.md` / `latest.json`. Every file

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::files::stem;
 use super::text::percent;
 use crate::model::IterationSummary;
 
@@ -27,11 +28,7 @@ pub fn render(title: &str, rows: &[IterationSummary]) -> String {
     );
     for row in rows {
         let t = &row.totals;
-        let label = row.at.to_string();
-        let iteration = match &row.report_stem {
-            Some(stem) => format!("[{label}]({stem}.md)"),
-            None => label,
-        };
+        let iteration = format!("[{}]({}.md)", row.at, stem(row.at, row.started_at));
         let _ = writeln!(
             out,
             "| {} | {iteration} | {} | {}/{} | {} | {} | {} | {} | {} |",

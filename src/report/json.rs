@@ -167,6 +167,7 @@ fn suite(suite: &SuiteResult) -> SuiteJson<'_> {
             p.cut_bytes,
         ),
         SuiteRun::NotStarted { reason } => (format!("not started: {reason}"), None, 0, 0),
+        SuiteRun::Imported => ("imported".to_owned(), None, 0, 0),
     };
     let (results_from, junit_files) = match &suite.source {
         ResultSource::Junit(files) => (

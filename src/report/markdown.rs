@@ -6,7 +6,7 @@ use super::actions::next_actions;
 use super::changes;
 use super::text::{cell, duration, fenced, first_lines, percent};
 use crate::integrity::bytes;
-use crate::model::{Iteration, ResultSource, SuiteRun, Totals};
+use crate::model::{Iteration, ResultSource, Totals};
 
 /// At most this many failures are written out in full; the JSON has them all.
 const MAX_FAILURES_SHOWN: usize = 50;
@@ -101,10 +101,10 @@ fn suites(out: &mut String, it: &Iteration) {
     );
     for suite in &it.suites {
         let t = Totals::count(&suite.tests);
-        let peak = match &suite.run {
-            SuiteRun::Ran(p) => p.peak_rss_bytes.map_or_else(|| "n/a".into(), bytes),
-            SuiteRun::NotStarted { .. } => "n/a".into(),
-        };
+        let peak = suite
+            .process()
+            .and_then(|p| p.peak_rss_bytes)
+            .map_or_else(|| "n/a".into(), bytes);
         let source = match &suite.source {
             ResultSource::Junit(files) if files.len() == 1 => "JUnit".to_owned(),
             ResultSource::Junit(files) => format!("JUnit ({} files)", files.len()),
@@ -229,10 +229,7 @@ fn environment(out: &mut String, it: &Iteration) {
     let busiest = it
         .suites
         .iter()
-        .filter_map(|s| match &s.run {
-            SuiteRun::Ran(p) => Some((&s.name, p.peak_rss_bytes?)),
-            SuiteRun::NotStarted { .. } => None,
-        })
+        .filter_map(|s| Some((&s.name, s.process()?.peak_rss_bytes?)))
         .max_by_key(|&(_, peak)| peak);
     if let Some((name, peak)) = busiest {
         let _ = writeln!(out, "- Peak memory: {} (`{name}`)", bytes(peak));

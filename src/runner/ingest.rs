@@ -74,7 +74,8 @@ pub fn ingest(
                 notes: Vec::new(),
             };
         }
-        SuiteRun::Ran(process) => process,
+        SuiteRun::Ran(process) => Some(process),
+        SuiteRun::Imported => None,
     };
     let mut notes = Vec::new();
     if !junit.stale.is_empty() {
@@ -94,7 +95,13 @@ pub fn ingest(
                 format!("`{suite}` wrote no JUnit at `{expected}`; it is judged by its exit code"),
             ));
         }
-        let outcome = exit_outcome(&process.end, &process.tail);
+        let outcome = match process {
+            Some(process) => exit_outcome(&process.end, &process.tail),
+            None => Outcome::Error {
+                message: "no JUnit file to import".into(),
+                detail: String::new(),
+            },
+        };
         return Ingested {
             tests: vec![synthetic("exit code", outcome)],
             source: ResultSource::ExitCode,
@@ -136,6 +143,14 @@ pub fn ingest(
         ));
     }
     let any_failure = tests.iter().any(|t| t.outcome.status().is_failure());
+    let Some(process) = process else {
+        return Ingested {
+            tests,
+            source: ResultSource::Junit(shown_paths(&junit.fresh, root)),
+            declared_tests: read.declared.tests,
+            notes,
+        };
+    };
     match &process.end {
         ProcessEnd::Exited(0) => {}
         end @ (ProcessEnd::TimedOut { .. } | ProcessEnd::Idle { .. } | ProcessEnd::Cancelled) => {
@@ -159,13 +174,7 @@ pub fn ingest(
     }
     Ingested {
         tests,
-        source: ResultSource::Junit(
-            junit
-                .fresh
-                .iter()
-                .map(|f| f.strip_prefix(root).unwrap_or(f).to_owned())
-                .collect(),
-        ),
+        source: ResultSource::Junit(shown_paths(&junit.fresh, root)),
         declared_tests: read.declared.tests,
         notes,
     }
@@ -233,6 +242,13 @@ fn with_causes(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+fn shown_paths(paths: &[PathBuf], root: &Path) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .map(|f| f.strip_prefix(root).unwrap_or(f).to_owned())
+        .collect()
 }
 
 fn shown(paths: &[PathBuf], root: &Path) -> String {

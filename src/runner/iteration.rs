@@ -1,6 +1,6 @@
-//! One iteration end to end: numbers, battery, verdict, integrity, reports, numbering saved.
+//! One iteration end to end: numbers from the store, the battery (or imported files), then the
+//! record: diff, clusters, verdict, integrity, reports, history.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::Utc;
@@ -8,12 +8,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::battery::run_battery;
 use super::events::{Event, Events};
+use super::ingest::{JunitFiles, ingest};
+use super::record::{RecordError, Recorder};
 use super::suite::SuiteContext;
 use crate::config::{DaemonConfig, LoopPlan};
-use crate::counter;
-use crate::model::{Host, Iteration, Totals};
-use crate::report::{ReportPaths, write_iteration};
-use crate::{integrity, verdict};
+use crate::model::{ResultSource, SuiteResult, SuiteRun};
+use crate::report::ReportPaths;
 
 /// What asked for an iteration.
 #[derive(Debug, Clone)]
@@ -24,39 +24,12 @@ pub struct Request {
     pub new_loop: bool,
 }
 
-/// A finished iteration and where its reports are.
-#[derive(Debug)]
-pub struct Finished {
-    /// The iteration.
-    pub iteration: Iteration,
-    /// Its files.
-    pub paths: ReportPaths,
-}
+pub use super::record::Finished;
 
 /// Why an iteration could not be recorded. A failing battery is not an error: it is a verdict.
-#[derive(Debug, thiserror::Error)]
-pub enum IterationError {
-    /// The numbering state could not be read or written.
-    #[error("failed to update loop numbering in {path}")]
-    Counter {
-        /// The state directory.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A report or log directory could not be written.
-    #[error("failed to write reports to {path}")]
-    Report {
-        /// The report directory.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-}
+pub type IterationError = RecordError;
 
-/// Runs one iteration of `plan`.
+/// Runs one iteration of `plan`: its whole battery.
 pub async fn run_iteration(
     config: &DaemonConfig,
     plan: &LoopPlan,
@@ -64,35 +37,21 @@ pub async fn run_iteration(
     events: &Events,
     cancel: CancellationToken,
 ) -> Result<Finished, IterationError> {
-    let counter_error = |source| IterationError::Counter {
-        path: config.state_dir.clone(),
-        source,
-    };
-    let numbers = counter::load(&config.state_dir, &plan.name)
-        .map_err(counter_error)?
-        .next(request.new_loop);
-    counter::save(&config.state_dir, &plan.name, numbers).map_err(counter_error)?;
-
+    let mut recorder = Recorder::open(config, plan)?;
     let started_at = Utc::now();
-    let paths = ReportPaths::new(
-        &config.reports_dir,
-        &plan.name,
-        numbers.loop_number,
-        numbers.iteration,
-        started_at,
-    );
-    let report_error = |source| IterationError::Report {
+    let at = recorder.begin(request.new_loop, &request.trigger, started_at)?;
+    let paths = ReportPaths::new(&config.reports_dir, &plan.name, at, started_at);
+    std::fs::create_dir_all(paths.logs()).map_err(|source| RecordError::Report {
         path: paths.dir.clone(),
         source,
-    };
-    std::fs::create_dir_all(paths.logs()).map_err(report_error)?;
+    })?;
     events.emit(Event::IterationStarted {
-        loop_number: numbers.loop_number,
-        iteration: numbers.iteration,
+        loop_number: at.loop_number,
+        iteration: at.iteration,
         suites: plan.suites.len(),
     });
 
-    let values = template_values(config, plan, numbers.loop_number, numbers.iteration, &paths);
+    let values = template_values(config, plan, at, &paths);
     let exported_env = values
         .iter()
         .filter(|(name, _)| !plan.secrets.contains_key(*name))
@@ -114,60 +73,72 @@ pub async fn run_iteration(
         cancel,
     };
     let suites = run_battery(&plan.suites, plan.parallel, ctx, events).await;
-
-    let verdict = verdict::judge(&suites, plan.pass_threshold);
-    let integrity = integrity::check(&suites, &crate::model::Diff::default(), None);
-    let iteration = Iteration {
-        loop_name: plan.name.clone(),
-        title: plan.title.clone(),
-        focus: plan.focus.clone(),
-        environment: plan.environment.clone(),
-        loop_number: numbers.loop_number,
-        number: numbers.iteration,
-        trigger: request.trigger,
-        started_at,
-        finished_at: Utc::now(),
-        totals: Totals::count(suites.iter().flat_map(|s| &s.tests)),
-        error: (verdict == crate::model::Verdict::Error)
-            .then(|| "no suite could be started".to_owned()),
-        suites,
-        verdict,
-        integrity,
-        diff: crate::model::Diff::default(),
-        clusters: Vec::new(),
-        resolved_clusters: Vec::new(),
-        host: Host::current(),
-    };
-    write_iteration(&paths, &iteration, &plan.redactor()).map_err(report_error)?;
-    counter::save(
-        &config.state_dir,
-        &plan.name,
-        numbers.after(verdict, plan.max_iterations),
-    )
-    .map_err(counter_error)?;
+    let finished = recorder.conclude(at, started_at, &request.trigger, suites, &paths)?;
     events.emit(Event::IterationFinished {
-        verdict,
-        totals: iteration.totals,
+        verdict: finished.iteration.verdict,
+        totals: finished.iteration.totals,
     });
-    Ok(Finished { iteration, paths })
+    Ok(finished)
+}
+
+/// Records an iteration of `plan` from existing JUnit files without running anything: they are
+/// read as one suite called `suite`, then diffed and reported as usual.
+pub fn import_iteration(
+    config: &DaemonConfig,
+    plan: &LoopPlan,
+    suite: &str,
+    files: Vec<PathBuf>,
+    request: Request,
+) -> Result<Finished, IterationError> {
+    let mut recorder = Recorder::open(config, plan)?;
+    let started_at = Utc::now();
+    let at = recorder.begin(request.new_loop, &request.trigger, started_at)?;
+    let paths = ReportPaths::new(&config.reports_dir, &plan.name, at, started_at);
+    let junit = JunitFiles {
+        fresh: files,
+        ..JunitFiles::default()
+    };
+    let ingested = ingest(
+        suite,
+        &SuiteRun::Imported,
+        &junit,
+        &config.root,
+        &plan.redactor(),
+    );
+    let critical = plan.suite(suite).is_some_and(|s| s.critical);
+    let result = SuiteResult {
+        name: suite.to_owned(),
+        critical,
+        impact: plan.suite(suite).and_then(|s| s.impact.clone()),
+        command: Vec::new(),
+        run: SuiteRun::Imported,
+        source: match ingested.source {
+            ResultSource::NotRun => ResultSource::Junit(Vec::new()),
+            source => source,
+        },
+        declared_tests: ingested.declared_tests,
+        log: None,
+        tests: ingested.tests,
+        notes: ingested.notes,
+    };
+    recorder.conclude(at, started_at, &request.trigger, vec![result], &paths)
 }
 
 /// The values `${…}` can name: vars, secrets and the built-ins (`junit` is per suite).
 fn template_values(
     config: &DaemonConfig,
     plan: &LoopPlan,
-    loop_number: u32,
-    iteration: u32,
+    at: crate::model::IterationRef,
     paths: &ReportPaths,
-) -> BTreeMap<String, String> {
+) -> std::collections::BTreeMap<String, String> {
     let mut values = plan.vars.clone();
     values.extend(
         plan.secrets
             .iter()
             .map(|(k, v)| (k.clone(), v.expose().to_owned())),
     );
-    values.insert("loop".into(), loop_number.to_string());
-    values.insert("iteration".into(), iteration.to_string());
+    values.insert("loop".into(), at.loop_number.to_string());
+    values.insert("iteration".into(), at.iteration.to_string());
     values.insert("loop_name".into(), plan.name.to_string());
     values.insert("report_dir".into(), paths.dir.display().to_string());
     values.insert("root".into(), config.root.display().to_string());

@@ -7,8 +7,9 @@ pub mod ingest;
 pub mod iteration;
 mod output;
 pub mod process;
+mod record;
 pub mod suite;
 
 pub use events::{Event, Events};
-pub use iteration::{Finished, IterationError, Request, run_iteration};
+pub use iteration::{Finished, IterationError, Request, import_iteration, run_iteration};
 pub use process::{LogLimit, ProcessError, ProcessOutcome, ProcessSpec};
