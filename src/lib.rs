@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod counter;
+pub mod diff;
 pub mod integrity;
 pub mod junit;
 pub mod model;
