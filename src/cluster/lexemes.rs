@@ -162,7 +162,8 @@ pub fn ipv4(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// An IPv6 address: full (seven colons) or compressed with `::`. Compressed forms must carry a
-/// digit in every group (or have three groups), so code paths like `abc::def1` stay words.
+/// digit in every group (or have three groups), so code paths like `abc::def1` stay words, and
+/// a bare `100::` must have two groups, so a number before `::` stays a number.
 pub fn ipv6(b: &[u8], i: usize) -> Option<usize> {
     let len = run(b, i, |c| c.is_ascii_hexdigit() || c == b':').min(IPV6_MAX);
     let text = std::str::from_utf8(&b[i..i + len]).ok()?;
@@ -179,9 +180,11 @@ pub fn ipv6(b: &[u8], i: usize) -> Option<usize> {
         && !groups.is_empty()
         && groups.iter().all(|g| g.len() <= 4)
         && text.bytes().any(|c| c.is_ascii_digit());
-    let code_like = compressed
-        && groups.len() < 3
-        && !groups.iter().all(|g| g.bytes().any(|c| c.is_ascii_digit()));
+    let bare_prefix = text.ends_with("::") && groups.len() < 2;
+    let code_like = bare_prefix
+        || compressed
+            && groups.len() < 3
+            && !groups.iter().all(|g| g.bytes().any(|c| c.is_ascii_digit()));
     (valid && !code_like).then_some(end)
 }
 

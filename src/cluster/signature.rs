@@ -127,9 +127,9 @@ impl Scan<'_> {
                 return;
             }
             let (s, c) = (self.s, self.b[i]);
-            i = if c.is_ascii_whitespace() {
+            i = if let Some(len) = whitespace_len(&s[i..]) {
                 self.space = true;
-                i + 1
+                i + len
             } else if let Some(end) = self.placeholder(i) {
                 end
             } else if is_word(c) {
@@ -193,7 +193,7 @@ impl Scan<'_> {
     /// Emits the word (or number) starting at `i` and returns its end.
     fn word_or_number(&mut self, i: usize) -> usize {
         let (s, b) = (self.s, self.b);
-        let end = i + b[i..].iter().take_while(|&&c| is_word(c)).count();
+        let end = i + word_len(&s[i..]);
         let word = &s[i..end];
         if word.bytes().all(|c| c.is_ascii_digit()) {
             return self.number(i, end);
@@ -287,6 +287,27 @@ impl Scan<'_> {
         let word = &rest[..word_end];
         QUANTITY_UNITS.iter().any(|u| word.eq_ignore_ascii_case(u))
     }
+}
+
+/// The byte length of the whitespace character opening `text`, Unicode's too (a non-breaking
+/// space is a space to the reader); `None` when it opens with anything else.
+fn whitespace_len(text: &str) -> Option<usize> {
+    let c = text.chars().next()?;
+    c.is_whitespace().then(|| c.len_utf8())
+}
+
+/// The byte length of the word opening `text`: ASCII alphanumerics, `_`, and non-ASCII
+/// characters other than whitespace.
+fn word_len(text: &str) -> usize {
+    text.char_indices()
+        .find(|&(_, c)| {
+            if c.is_ascii() {
+                !is_word(c as u8)
+            } else {
+                c.is_whitespace()
+            }
+        })
+        .map_or(text.len(), |(at, _)| at)
 }
 
 fn is_code(digits: &str, context: Context) -> bool {

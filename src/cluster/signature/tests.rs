@@ -271,3 +271,41 @@ fn pathological_input_stays_linear_and_well_formed() {
         "délai dépassé µ <duration> — <n> €"
     );
 }
+
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text built from the pieces the scanner cares about, so the recognisers meet each other.
+    fn messagey() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[a-zA-Z_]{1,8}",
+            "[0-9]{1,14}",
+            "[0-9a-f]{1,10}",
+            Just("::".to_owned()),
+            "[ :./\\\\=,()\\[\\]'\"-]",
+            Just("µs".to_owned()),
+            Just("—".to_owned()),
+            Just("\n".to_owned()),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_gives_one_clean_bounded_line(message in any::<String>()) {
+            let sig = signature(&message);
+            prop_assert!(!sig.contains('\n') && !sig.contains("  "));
+            prop_assert_eq!(sig.trim(), sig.as_str());
+            prop_assert!(sig.len() <= MAX_LEN + message.len());
+        }
+
+        #[test]
+        fn messagey_text_gives_one_clean_line(message in messagey()) {
+            let sig = signature(&message);
+            prop_assert!(!sig.contains('\n') && !sig.contains("  "));
+            prop_assert_eq!(sig.trim(), sig.as_str());
+        }
+    }
+}
