@@ -2,7 +2,9 @@
 #![deny(unsafe_code)]
 
 pub mod cli;
+pub mod cluster;
 pub mod config;
+pub mod diff;
 pub mod integrity;
 pub mod junit;
 pub mod model;

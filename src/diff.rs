@@ -1,0 +1,150 @@
+//! The diff of an iteration against the previous one: a pure function over results.
+//!
+//! The report's "what changed" section and the history rows are read off this, so every list
+//! answers one question a reader asks ("what broke?", "what did the fix fix?") and a test sits in
+//! at most one of the lists that answer the same question.
+
+use std::collections::BTreeMap;
+
+use crate::model::{
+    Diff, IterationRef, Previous, StillFailing, SuiteChange, SuiteResult, SuiteStatus, TestId,
+    TestStatus, Totals,
+};
+
+#[cfg(test)]
+mod props;
+#[cfg(test)]
+mod tests;
+
+/// Compares `current` (the iteration `at`) with `previous`, the last finished iteration of the
+/// same loop definition, whatever its loop number.
+///
+/// - A test is failing when its status [`is_failure`](TestStatus::is_failure); `passed` and
+///   `flaky` count as passing; `skipped` is neither.
+/// - `fixed` holds only tests that now pass (or are flaky). A failing test that is now skipped
+///   is in no list, because nothing shows the failure is gone; one that was removed is in
+///   `removed` only, because a deleted test is not a fix.
+/// - With no previous iteration every list is empty: the first iteration has nothing to compare
+///   with, and calling every test "added" would bury the report.
+///
+/// Every list is sorted by id (suites by name). When an id appears twice in `current`, its worst
+/// status counts (failures over skips over passes), so a duplicate cannot hide a failure.
+pub fn diff(previous: Option<&Previous>, current: &[SuiteResult], at: IterationRef) -> Diff {
+    let Some(previous) = previous else {
+        return Diff::default();
+    };
+    let now = statuses(current);
+    let mut diff = Diff {
+        previous: previous.at,
+        suite_changes: suite_changes(&previous.suites, current),
+        pass_rate_delta: pass_rate_delta(&previous.totals, current),
+        ..Diff::default()
+    };
+    for (&id, &status) in &now {
+        let before = previous.tests.get(id);
+        if before.is_none() {
+            diff.added.push(id.clone());
+        }
+        if status == TestStatus::Flaky {
+            diff.flaky.push(id.clone());
+        }
+        let was_failing = before.is_some_and(|t| t.status.is_failure());
+        match (was_failing, status.is_failure()) {
+            (false, true) => diff.new_failures.push(id.clone()),
+            (true, true) => diff.still_failing.push(StillFailing {
+                id: id.clone(),
+                since: since(previous, id, at),
+            }),
+            (true, false) if status != TestStatus::Skipped => diff.fixed.push(id.clone()),
+            _ => {}
+        }
+    }
+    diff.removed = previous
+        .tests
+        .keys()
+        .filter(|id| !now.contains_key(id))
+        .cloned()
+        .collect();
+    diff
+}
+
+/// When the current run of failures of the test `id` began, given its `status` in the iteration
+/// `at` that `diff` describes; `None` when it is not failing now.
+///
+/// This is what a store records as the test's `failing_since`, so the next diff can say "still
+/// failing since Loop 1 / Iteration 2". A failing test that is not still failing began failing
+/// now: that covers new failures and every failure of a first iteration, whose diff is empty.
+pub fn failing_since(
+    diff: &Diff,
+    id: &TestId,
+    status: TestStatus,
+    at: IterationRef,
+) -> Option<IterationRef> {
+    if !status.is_failure() {
+        return None;
+    }
+    let still = diff
+        .still_failing
+        .binary_search_by(|s| s.id.cmp(id))
+        .ok()
+        .map(|i| diff.still_failing[i].since);
+    Some(still.unwrap_or(at))
+}
+
+/// Each test's status now; a duplicated id keeps its worst status (`TestStatus` orders passes
+/// before skips before failures).
+fn statuses(current: &[SuiteResult]) -> BTreeMap<&TestId, TestStatus> {
+    let mut now = BTreeMap::new();
+    for test in current.iter().flat_map(|s| &s.tests) {
+        let status = test.outcome.status();
+        now.entry(&test.id)
+            .and_modify(|s: &mut TestStatus| *s = (*s).max(status))
+            .or_insert(status);
+    }
+    now
+}
+
+/// Where a still-failing test's failures began: what the previous iteration recorded, else the
+/// previous iteration itself (the earliest we can vouch for), else now. Never later than `at`,
+/// so a bad record cannot make a report say a failure began in the future.
+fn since(previous: &Previous, id: &TestId, at: IterationRef) -> IterationRef {
+    previous
+        .tests
+        .get(id)
+        .and_then(|t| t.failing_since)
+        .or(previous.at)
+        .map_or(at, |since| since.min(at))
+}
+
+/// Suites whose status differs, including suites that appeared or disappeared.
+fn suite_changes(
+    before: &BTreeMap<String, SuiteStatus>,
+    current: &[SuiteResult],
+) -> Vec<SuiteChange> {
+    let after: BTreeMap<&str, SuiteStatus> = current
+        .iter()
+        .map(|s| (s.name.as_str(), s.status()))
+        .collect();
+    let mut names: Vec<&str> = before.keys().map(String::as_str).collect();
+    names.extend(after.keys());
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let before = before.get(name).copied();
+            let after = after.get(name).copied();
+            (before != after).then(|| SuiteChange {
+                suite: name.to_owned(),
+                before,
+                after,
+            })
+        })
+        .collect()
+}
+
+/// Pass rate now minus pass rate before, when both iterations ran something.
+fn pass_rate_delta(before: &Totals, current: &[SuiteResult]) -> Option<f64> {
+    let now = Totals::count(current.iter().flat_map(|s| &s.tests));
+    Some(now.pass_rate()? - before.pass_rate()?)
+}
