@@ -19,20 +19,16 @@ pub struct ReportPaths {
 }
 
 impl ReportPaths {
-    /// The paths for loop `loop_number`, iteration `iteration` of `name`, started at `started`.
+    /// The paths for iteration `at` of `name`, started at `started`.
     pub fn new(
         reports_dir: &Path,
         name: &LoopName,
-        loop_number: u32,
-        iteration: u32,
+        at: IterationRef,
         started: DateTime<Utc>,
     ) -> Self {
         Self {
             dir: reports_dir.join(name.as_str()),
-            stem: format!(
-                "{}_loop-{loop_number:03}_iteration-{iteration:03}",
-                started.format("%Y-%m-%d")
-            ),
+            stem: stem(at, started),
         }
     }
 
