@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::history::{Cluster, Diff};
 use super::integrity::Finding;
 use super::names::LoopName;
 use super::suite::SuiteResult;
@@ -42,6 +43,10 @@ pub struct Iteration {
     pub integrity: Vec<Finding>,
     /// The machine greenloop ran on.
     pub host: Host,
+    /// What changed since the previous finished iteration.
+    pub diff: Diff,
+    /// Failures grouped by normalised error signature.
+    pub clusters: Vec<Cluster>,
 }
 
 impl Iteration {

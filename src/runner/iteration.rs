@@ -11,7 +11,7 @@ use super::events::{Event, Events};
 use super::suite::SuiteContext;
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::counter;
-use crate::model::{Host, Iteration, Totals};
+use crate::model::{Diff, Host, Iteration, Totals};
 use crate::report::{ReportPaths, write_iteration};
 use crate::{integrity, verdict};
 
@@ -134,6 +134,8 @@ pub async fn run_iteration(
         verdict,
         integrity,
         host: Host::current(),
+        diff: Diff::default(),
+        clusters: Vec::new(),
     };
     write_iteration(&paths, &iteration, &plan.redactor()).map_err(report_error)?;
     counter::save(
