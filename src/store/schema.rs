@@ -214,6 +214,15 @@ mod tests {
     }
 
     #[test]
+    fn the_released_version_1_is_unchanged() {
+        // tests/store_upkeep.rs builds its "old database" from this frozen copy; editing V1
+        // in place would let that test pass while real old files failed to migrate.
+        let frozen = include_str!("../../tests/fixtures/store/v1_schema.sql");
+        let (_header, body) = frozen.split_once('\n').unwrap();
+        assert_eq!(body, V1);
+    }
+
+    #[test]
     fn a_newer_database_is_refused() {
         let mut conn = memory();
         conn.pragma_update(None, "user_version", 7).unwrap();
