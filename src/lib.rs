@@ -11,4 +11,5 @@ pub mod model;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod store;
 pub mod verdict;

@@ -32,14 +32,18 @@ pub fn main() -> ExitCode {
         Command::Run { name, new_loop } => {
             let runtime =
                 tokio::runtime::Runtime::new().expect("failed to start the tokio runtime");
-            match runtime.block_on(commands::run(&root, &name, new_loop)) {
-                Ok(code) => code,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    ExitCode::from(3)
-                }
-            }
+            exit::or_failure(runtime.block_on(commands::run(&root, &name, new_loop)))
         }
+        Command::Import {
+            name,
+            files,
+            suite,
+            new_loop,
+        } => exit::or_failure(records::import(&root, &name, &files, suite, new_loop)),
+        Command::History { name, test } => {
+            exit::or_failure(records::history(&root, &name, test.as_deref()))
+        }
+        Command::Close { name } => exit::or_failure(records::close(&root, &name)),
     }
 }
 

@@ -1,0 +1,93 @@
+//! The history store's one error type: every message names the database and what failed.
+
+use std::path::PathBuf;
+
+use crate::model::{IterationRef, LoopName};
+
+/// Everything that can go wrong in the history store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The directory that should hold the database could not be created.
+    #[error("failed to create directory {} for the history database", dir.display())]
+    CreateDir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// SQLite could not open the file or set it up (WAL, foreign keys, timeouts).
+    #[error("failed to open history database {}", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file was written by a newer greenloop; touching it could lose data.
+    #[error(
+        "database schema version {found} of {} is newer than this greenloop understands ({supported})",
+        path.display()
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// The version found in the file.
+        found: u32,
+        /// The newest version this build knows.
+        supported: u32,
+    },
+    /// A schema migration failed; the file keeps its previous version.
+    #[error("failed to migrate history database {} to schema version {version}", path.display())]
+    Migrate {
+        /// The database file.
+        path: PathBuf,
+        /// The version that could not be reached.
+        version: u32,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A read or write failed; `action` says which, e.g. "record iteration Loop 1 / Iteration 3".
+    #[error("failed to {action} in history database {}", path.display())]
+    Sql {
+        /// The database file.
+        path: PathBuf,
+        /// What was being done, starting with a verb.
+        action: String,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// `finish_iteration` was asked to record an iteration that is not running.
+    #[error("failed to record iteration {at} of loop {loop_name}: it is {state}, not running")]
+    NotRunning {
+        /// The loop definition.
+        loop_name: LoopName,
+        /// The iteration.
+        at: IterationRef,
+        /// "unknown", "finished" or "interrupted".
+        state: &'static str,
+    },
+    /// `begin_iteration` found an iteration of the same loop definition still running.
+    #[error(
+        "failed to start an iteration of loop {loop_name}: {at} is still running (recover interrupted iterations first if greenloop crashed)"
+    )]
+    StillRunning {
+        /// The loop definition.
+        loop_name: LoopName,
+        /// The running iteration.
+        at: IterationRef,
+    },
+    /// A test-id suffix matched more than one test.
+    #[error("`{pattern}` matches {count} tests; give the full id of one of: {}", listed.join(", "))]
+    AmbiguousTest {
+        /// What the user typed.
+        pattern: String,
+        /// How many distinct ids matched.
+        count: usize,
+        /// Up to 10 of them, sorted.
+        listed: Vec<String>,
+    },
+}

@@ -1,0 +1,253 @@
+//! Reading history back: the previous iteration for the diff, every iteration's summary, and
+//! one test across iterations.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, Row, params};
+
+use super::codec;
+use super::db::{Store, baseline_row};
+use super::error::StoreError;
+use crate::model::{
+    IterationRef, IterationSummary, LoopName, Previous, PriorCluster, PriorTest, SuiteStatus,
+    TestHistoryRow, TestId, Totals,
+};
+
+/// How many matching ids an ambiguous-suffix error lists.
+const AMBIGUOUS_LISTED: usize = 10;
+
+impl Store {
+    /// The newest green or failing iteration of this definition strictly before `before`,
+    /// across loop boundaries, with every test's status and failing_since, suite statuses and
+    /// clusters.
+    ///
+    /// Error and interrupted iterations are skipped (their results are missing or partial, so
+    /// diffing against them would call every test added and then new), and so are iterations
+    /// whose detail `prune` deleted. `None` when there is no such iteration.
+    pub fn previous(
+        &self,
+        loop_name: &LoopName,
+        before: IterationRef,
+    ) -> Result<Option<Previous>, StoreError> {
+        let error = self.error(format!(
+            "read the iteration before {before} of loop {loop_name}"
+        ));
+        let Some((row, at)) = baseline_row(&self.conn, loop_name, before).map_err(&error)? else {
+            return Ok(None);
+        };
+        load_previous(&self.conn, row, at).map(Some).map_err(error)
+    }
+
+    /// Every iteration's summary row, newest first.
+    pub fn history(&self, loop_name: &LoopName) -> Result<Vec<IterationSummary>, StoreError> {
+        let read = || -> rusqlite::Result<Vec<IterationSummary>> {
+            let mut statement = self.conn.prepare_cached(
+                "SELECT l.number, i.number, i.started_at, i.finished_at, i.verdict, i.trigger,
+                        i.total, i.passed, i.failed, i.errors, i.skipped, i.timeouts, i.flaky,
+                        i.new_failures, i.fixed, i.removed, i.report_stem
+                 FROM iterations i JOIN loops l ON l.id = i.loop_id
+                 WHERE l.loop_name = ?1 ORDER BY l.number DESC, i.number DESC",
+            )?;
+            let rows = statement.query_map([loop_name.as_str()], summary)?;
+            rows.collect()
+        };
+        read().map_err(self.error(format!("read the history of loop {loop_name}")))
+    }
+
+    /// One test across iterations, oldest first.
+    ///
+    /// `pattern` matches a full id exactly, else as a suffix that starts a `::` or `.`
+    /// separated part (`test_events` matches `ws::tests.e2e::test_events`, `events` does not).
+    /// A suffix matching several ids is an error listing up to 10 of them; matching nothing
+    /// gives an empty list.
+    pub fn test_history(
+        &self,
+        loop_name: &LoopName,
+        pattern: &str,
+    ) -> Result<Vec<TestHistoryRow>, StoreError> {
+        let error = self.error(format!(
+            "read the history of test {pattern} in loop {loop_name}"
+        ));
+        let candidates = matching_tests(&self.conn, loop_name, pattern).map_err(&error)?;
+        let (row, id) = match candidates.len() {
+            0 => return Ok(Vec::new()),
+            1 => candidates.into_iter().next().expect("one candidate"),
+            count => {
+                return Err(StoreError::AmbiguousTest {
+                    pattern: pattern.to_owned(),
+                    count,
+                    listed: candidates
+                        .into_iter()
+                        .take(AMBIGUOUS_LISTED)
+                        .map(|(_, id)| id)
+                        .collect(),
+                });
+            }
+        };
+        test_rows(&self.conn, row, &id).map_err(error)
+    }
+}
+
+fn load_previous(conn: &Connection, row: i64, at: IterationRef) -> rusqlite::Result<Previous> {
+    let (verdict, totals) = conn.query_row(
+        "SELECT verdict, total, passed, failed, errors, skipped, timeouts, flaky
+         FROM iterations WHERE id = ?1",
+        [row],
+        |r| {
+            Ok((
+                codec::parse_verdict(&r.get::<_, String>(0)?, 0)?,
+                totals(r, 1)?,
+            ))
+        },
+    )?;
+    Ok(Previous {
+        at: Some(at),
+        verdict: Some(verdict),
+        totals,
+        tests: prior_tests(conn, row)?,
+        suites: prior_suites(conn, row)?,
+        clusters: prior_clusters(conn, row)?,
+    })
+}
+
+fn prior_tests(conn: &Connection, row: i64) -> rusqlite::Result<BTreeMap<TestId, PriorTest>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT t.test_id, r.status, r.failing_since_loop, r.failing_since_iteration
+         FROM results r JOIN tests t ON t.id = r.test WHERE r.iteration_id = ?1",
+    )?;
+    let rows = statement.query_map([row], |r| {
+        let prior = PriorTest {
+            status: codec::parse_test_status(&r.get::<_, String>(1)?, 1)?,
+            failing_since: codec::optional_ref(r.get(2)?, r.get(3)?),
+        };
+        Ok((codec::test_id(r.get(0)?), prior))
+    })?;
+    rows.collect()
+}
+
+fn prior_suites(conn: &Connection, row: i64) -> rusqlite::Result<BTreeMap<String, SuiteStatus>> {
+    let mut statement =
+        conn.prepare_cached("SELECT name, status FROM suite_results WHERE iteration_id = ?1")?;
+    let rows = statement.query_map([row], |r| {
+        Ok((
+            r.get(0)?,
+            codec::parse_suite_status(&r.get::<_, String>(1)?, 1)?,
+        ))
+    })?;
+    rows.collect()
+}
+
+fn prior_clusters(conn: &Connection, row: i64) -> rusqlite::Result<Vec<PriorCluster>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT signature, first_seen_loop, first_seen_iteration, count FROM clusters
+         WHERE iteration_id = ?1 ORDER BY rowid",
+    )?;
+    let rows = statement.query_map([row], |r| {
+        Ok(PriorCluster {
+            signature: r.get(0)?,
+            first_seen: IterationRef {
+                loop_number: r.get(1)?,
+                iteration: r.get(2)?,
+            },
+            count: r.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Reads the seven totals columns starting at `first`.
+fn totals(r: &Row<'_>, first: usize) -> rusqlite::Result<Totals> {
+    Ok(Totals {
+        total: codec::read_count(r, first)?,
+        passed: codec::read_count(r, first + 1)?,
+        failed: codec::read_count(r, first + 2)?,
+        errors: codec::read_count(r, first + 3)?,
+        skipped: codec::read_count(r, first + 4)?,
+        timeouts: codec::read_count(r, first + 5)?,
+        flaky: codec::read_count(r, first + 6)?,
+    })
+}
+
+fn summary(r: &Row<'_>) -> rusqlite::Result<IterationSummary> {
+    let finished_at: Option<String> = r.get(3)?;
+    let verdict: Option<String> = r.get(4)?;
+    Ok(IterationSummary {
+        at: IterationRef {
+            loop_number: r.get(0)?,
+            iteration: r.get(1)?,
+        },
+        started_at: codec::parse_time(&r.get::<_, String>(2)?, 2)?,
+        finished_at: finished_at.map(|t| codec::parse_time(&t, 3)).transpose()?,
+        verdict: verdict.map(|v| codec::parse_verdict(&v, 4)).transpose()?,
+        trigger: r.get(5)?,
+        totals: totals(r, 6)?,
+        new_failures: r.get(13)?,
+        fixed: r.get(14)?,
+        removed: r.get(15)?,
+        report_stem: r.get(16)?,
+    })
+}
+
+/// The interned tests `pattern` names: the exact id alone when there is one, else every id
+/// it is a part-aligned suffix of, sorted.
+fn matching_tests(
+    conn: &Connection,
+    loop_name: &LoopName,
+    pattern: &str,
+) -> rusqlite::Result<Vec<(i64, String)>> {
+    let mut statement =
+        conn.prepare_cached("SELECT id, test_id FROM tests WHERE loop_name = ?1 ORDER BY test_id")?;
+    let all = statement
+        .query_map([loop_name.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<(i64, String)>>>()?;
+    if let Some(exact) = all.iter().find(|(_, id)| id == pattern) {
+        return Ok(vec![exact.clone()]);
+    }
+    Ok(all
+        .into_iter()
+        .filter(|(_, id)| is_part_suffix(id, pattern))
+        .collect())
+}
+
+fn is_part_suffix(id: &str, pattern: &str) -> bool {
+    !pattern.is_empty()
+        && id
+            .strip_suffix(pattern)
+            .is_some_and(|head| head.ends_with("::") || head.ends_with('.'))
+}
+
+fn test_rows(conn: &Connection, test: i64, id: &str) -> rusqlite::Result<Vec<TestHistoryRow>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT l.number, i.number, r.status, r.message, r.duration_s
+         FROM results r JOIN iterations i ON i.id = r.iteration_id JOIN loops l ON l.id = i.loop_id
+         WHERE r.test = ?1 ORDER BY l.number, i.number",
+    )?;
+    let rows = statement.query_map(params![test], |r| {
+        Ok(TestHistoryRow {
+            at: IterationRef {
+                loop_number: r.get(0)?,
+                iteration: r.get(1)?,
+            },
+            id: codec::test_id(id.to_owned()),
+            status: codec::parse_test_status(&r.get::<_, String>(2)?, 2)?,
+            message: r.get(3)?,
+            duration_s: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_part_suffix;
+
+    #[test]
+    fn suffixes_match_whole_parts_only() {
+        let id = "ws::tests.e2e::test_events";
+        assert!(is_part_suffix(id, "test_events"));
+        assert!(is_part_suffix(id, "e2e::test_events"));
+        assert!(is_part_suffix(id, "tests.e2e::test_events"));
+        assert!(!is_part_suffix(id, "events"));
+        assert!(!is_part_suffix(id, ""));
+    }
+}
