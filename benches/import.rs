@@ -4,6 +4,10 @@
 //! Run with `cargo bench --bench import` (junitparser: `pip install junitparser`, optional).
 //! Peak memory is the child's own `ru_maxrss` from `wait4`. Exits non-zero when a target is missed.
 
+#[allow(
+    dead_code,
+    reason = "the shared generator has parts only the other bench uses"
+)]
 #[path = "support/pytest_xml.rs"]
 mod pytest_xml;
 
@@ -121,6 +125,10 @@ struct Peer {
 }
 
 /// Runs `command` to completion, timing it and reading its peak RSS from `wait4`.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also gives its peak memory"
+)]
 fn measure(mut command: Command) -> Run {
     let started = Instant::now();
     let child = command

@@ -6,7 +6,6 @@
 //! reports its own `VmHWM` (peak resident set) from `/proc/self/status` before and after.
 //! The process exits non-zero when a target is missed.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

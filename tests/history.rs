@@ -205,7 +205,7 @@ fn a_loop_goes_through_fixed_broken_added_removed_green_and_exhaustion() {
         "{stdout}"
     );
 
-    let output = root.greenloop(&["history", "scripted", "--test", "flow::c"]);
+    let output = root.greenloop(&["history", "scripted", "--test", "test_flow::c"]);
     assert_eq!(code(&output), 0, "{}", text(&output));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();

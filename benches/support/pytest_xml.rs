@@ -125,7 +125,7 @@ pub fn generate_range(range: std::ops::Range<usize>, outcome_seed: u64) -> Strin
     document
 }
 
-pub fn push_system_out(body: &mut String, rng: &mut Rng, lines: u64) {
+fn push_system_out(body: &mut String, rng: &mut Rng, lines: u64) {
     body.push_str("      <system-out>");
     for l in 0..lines {
         let _ = writeln!(

@@ -38,7 +38,8 @@ pub enum Command {
         /// The loop definition.
         #[arg(value_name = "LOOP")]
         name: String,
-        /// A test id, or the end of one (`test_events` matches `ws::tests.e2e::test_events`).
+        /// A test id, or its trailing parts cut at `::` or `.` (`test_events` or
+        /// `e2e::test_events` match `ws::tests.e2e::test_events`).
         #[arg(long, value_name = "ID")]
         test: Option<String>,
     },
