@@ -50,9 +50,10 @@ fn mark(status: SuiteStatus) -> &'static str {
 /// "12/12 passed" or "3/5 passed, 1 failed, 1 error".
 pub fn counts(t: &Totals) -> String {
     let mut text = format!("{}/{} passed", t.ok(), t.total);
+    let errors = if t.errors == 1 { "error" } else { "errors" };
     for (n, word) in [
         (t.failed, "failed"),
-        (t.errors, "error"),
+        (t.errors, errors),
         (t.timeouts, "timed out"),
         (t.skipped, "skipped"),
     ] {

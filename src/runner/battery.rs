@@ -22,14 +22,15 @@ pub async fn run_battery(
     let ctx = Arc::new(ctx);
     let mut tasks = JoinSet::new();
     for (index, suite) in suites.iter().cloned().enumerate() {
-        let permits = Arc::clone(&permits);
+        // Taking the permit here, not in the task, starts suites in file order.
+        let permit = Arc::clone(&permits)
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
         let ctx = Arc::clone(&ctx);
         let events = events.clone();
         tasks.spawn(async move {
-            let _permit = permits
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
+            let _permit = permit;
             events.emit(Event::SuiteStarted {
                 name: suite.name.clone(),
             });
