@@ -83,9 +83,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "wal")?;
     conn.pragma_update(None, "synchronous", "normal")?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    // A 100,000-result iteration is tens of megabytes of pages; a bigger cache (a ceiling, not
-    // an allocation) keeps SQLite from spilling them to the WAL mid-transaction.
-    conn.pragma_update(None, "cache_size", -65_536)?;
     Ok(())
 }
 
