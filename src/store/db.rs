@@ -142,3 +142,14 @@ pub(super) fn baseline_row(
     )
     .optional()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Store;
+
+    #[test]
+    fn a_store_can_move_to_its_own_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Store>();
+    }
+}

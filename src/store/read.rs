@@ -216,6 +216,9 @@ fn is_part_suffix(id: &str, pattern: &str) -> bool {
             .is_some_and(|head| head.ends_with("::") || head.ends_with('.'))
 }
 
+/// Every stored result of interned test `test`. This scans the results table (there is no
+/// index on the test column, to keep recording fast); `history --test` is a rare, interactive
+/// query, and retention bounds the table.
 fn test_rows(conn: &Connection, test: i64, id: &str) -> rusqlite::Result<Vec<TestHistoryRow>> {
     let mut statement = conn.prepare_cached(
         "SELECT l.number, i.number, r.status, r.message, r.duration_s
