@@ -12,12 +12,20 @@ pub struct TestId(String);
 impl TestId {
     /// Builds the id of a test in `suite`, collapsing runs of whitespace in each part.
     pub fn new(suite: &str, classname: &str, name: &str) -> Self {
-        Self(format!(
-            "{}::{}::{}",
-            collapse_whitespace(suite),
-            collapse_whitespace(classname),
-            collapse_whitespace(name)
-        ))
+        let parts = [suite, classname, name];
+        let mut id = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 4);
+        for (i, part) in parts.into_iter().enumerate() {
+            if i > 0 {
+                id.push_str("::");
+            }
+            // Ids are built for every test of every iteration: copy clean parts as they are.
+            if is_collapsed(part) {
+                id.push_str(part);
+            } else {
+                id.push_str(&collapse_whitespace(part));
+            }
+        }
+        Self(id)
     }
 
     /// The id as text.
@@ -30,6 +38,22 @@ impl fmt::Display for TestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Whether `text` has no leading, trailing, doubled or non-space whitespace.
+fn is_collapsed(text: &str) -> bool {
+    let mut previous_space = true;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if previous_space || c != ' ' {
+                return false;
+            }
+            previous_space = true;
+        } else {
+            previous_space = false;
+        }
+    }
+    !previous_space || text.is_empty()
 }
 
 /// Trims and folds every run of whitespace into one space.
@@ -147,4 +171,28 @@ pub struct TestResult {
     pub duration_s: Option<f64>,
     /// How many times the test ran in this iteration (reruns, duplicate entries).
     pub attempts: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_collapse_whitespace_in_each_part() {
+        let cases = [
+            (
+                ("api", "tests.test_x", "test_a[1]"),
+                "api::tests.test_x::test_a[1]",
+            ),
+            (
+                ("api", " spaced\tclass ", "name  with   runs"),
+                "api::spaced class::name with runs",
+            ),
+            (("api", "", "x"), "api::::x"),
+            (("api", "a b", "\u{a0}nbsp"), "api::a b::nbsp"),
+        ];
+        for ((suite, class, name), expected) in cases {
+            assert_eq!(TestId::new(suite, class, name).as_str(), expected);
+        }
+    }
 }

@@ -71,18 +71,45 @@ pub fn write_iteration(
     redactor: &Redactor,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(&paths.dir)?;
-    let markdown = redactor.text(&markdown::render(iteration));
-    let json = redactor.text(&json::render(iteration));
+    let markdown = redactor.mask(markdown::render(iteration));
+    let json = redactor.mask(json::render(iteration));
     write_atomic(&paths.markdown(), markdown.as_bytes())?;
     write_atomic(&paths.json(), json.as_bytes())?;
-    write_atomic(&paths.dir.join("latest.md"), markdown.as_bytes())?;
-    write_atomic(&paths.dir.join("latest.json"), json.as_bytes())
+    publish_latest(
+        &paths.markdown(),
+        &paths.dir.join("latest.md"),
+        markdown.as_bytes(),
+    )?;
+    publish_latest(
+        &paths.json(),
+        &paths.dir.join("latest.json"),
+        json.as_bytes(),
+    )
+}
+
+/// Makes `latest` show the same bytes as `report`: a hard link renamed into place (no second
+/// copy of a report that may be tens of megabytes to write and sync), or a copy where the file
+/// system has no hard links. Sharing the file is safe because greenloop never writes a report
+/// in place: every write lands as a new file by rename.
+fn publish_latest(report: &Path, latest: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let temp = temp_path(latest);
+    let _ = std::fs::remove_file(&temp);
+    match std::fs::hard_link(report, &temp) {
+        Ok(()) => std::fs::rename(&temp, latest).inspect_err(|_| {
+            let _ = std::fs::remove_file(&temp);
+        }),
+        Err(_) => write_atomic(latest, contents),
+    }
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 /// Writes `contents` to a temporary file beside `path`, syncs it, and renames it over `path`.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let temp = temp_path(path);
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(contents)?;

@@ -127,13 +127,31 @@ pub fn ingest(
             .into_iter()
             .map(|f| note(FindingKind::ResultsNote, redactor.text(&f))),
     );
+    let file_name = |path: &Path| {
+        path.file_name()
+            .map_or_else(|| "?".into(), |n| n.to_string_lossy().into_owned())
+    };
     for error in &errors {
         let message = relative_to(root, &redactor.text(&with_causes(error)));
         notes.push(note(FindingKind::BrokenResults, message.clone()));
-        let file = error
-            .path()
-            .file_name()
-            .map_or_else(|| "?".into(), |n| n.to_string_lossy().into_owned());
+        // The file name keeps the test id stable across iterations; two broken files of the
+        // same name (a glob over several directories) are told apart by their paths.
+        let name = file_name(error.path());
+        let shared = errors
+            .iter()
+            .filter(|e| file_name(e.path()) == name)
+            .count()
+            > 1;
+        let file = if shared {
+            error
+                .path()
+                .strip_prefix(root)
+                .unwrap_or(error.path())
+                .display()
+                .to_string()
+        } else {
+            name
+        };
         tests.push(synthetic(
             &format!("junit {file}"),
             Outcome::Error {

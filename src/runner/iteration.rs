@@ -1,18 +1,20 @@
 //! One iteration end to end: numbers from the store, the battery (or imported files), then the
 //! record: diff, clusters, verdict, integrity, reports, history.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Instant;
 
-use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::battery::run_battery;
 use super::events::{Event, Events};
 use super::ingest::{JunitFiles, ingest};
-use super::record::{RecordError, Recorder};
+use super::record::Recorder;
+pub use super::record::{Finished, RecordError as IterationError};
 use super::suite::SuiteContext;
 use crate::config::{DaemonConfig, LoopPlan};
-use crate::model::{ResultSource, SuiteResult, SuiteRun};
+use crate::model::{IterationRef, ResultSource, SuiteResult, SuiteRun};
 use crate::report::ReportPaths;
 
 /// What asked for an iteration.
@@ -24,11 +26,6 @@ pub struct Request {
     pub new_loop: bool,
 }
 
-pub use super::record::Finished;
-
-/// Why an iteration could not be recorded. A failing battery is not an error: it is a verdict.
-pub type IterationError = RecordError;
-
 /// Runs one iteration of `plan`: its whole battery.
 pub async fn run_iteration(
     config: &DaemonConfig,
@@ -38,42 +35,20 @@ pub async fn run_iteration(
     cancel: CancellationToken,
 ) -> Result<Finished, IterationError> {
     let mut recorder = Recorder::open(config, plan)?;
-    let started_at = Utc::now();
-    let at = recorder.begin(request.new_loop, &request.trigger, started_at)?;
-    let paths = ReportPaths::new(&config.reports_dir, &plan.name, at, started_at);
-    std::fs::create_dir_all(paths.logs()).map_err(|source| RecordError::Report {
+    let begun = recorder.begin(request.new_loop, &request.trigger)?;
+    let paths = recorder.paths(&begun);
+    std::fs::create_dir_all(paths.logs()).map_err(|source| IterationError::Report {
         path: paths.dir.clone(),
         source,
     })?;
     events.emit(Event::IterationStarted {
-        loop_number: at.loop_number,
-        iteration: at.iteration,
+        loop_number: begun.at.loop_number,
+        iteration: begun.at.iteration,
         suites: plan.suites.len(),
     });
-
-    let values = template_values(config, plan, at, &paths);
-    let exported_env = values
-        .iter()
-        .filter(|(name, _)| !plan.secrets.contains_key(*name))
-        .map(|(name, value)| {
-            (
-                format!("GREENLOOP_{}", name.to_ascii_uppercase().replace('-', "_")),
-                value.clone(),
-            )
-        })
-        .collect();
-    let ctx = SuiteContext {
-        config: config.clone(),
-        values,
-        exported_env,
-        loop_env: plan.env.clone(),
-        logs_dir: paths.logs(),
-        logs_relative: paths.logs_relative(),
-        redactor: plan.redactor(),
-        cancel,
-    };
+    let ctx = suite_context(config, plan, begun.at, &paths, cancel);
     let suites = run_battery(&plan.suites, plan.parallel, ctx, events).await;
-    let finished = recorder.conclude(at, started_at, &request.trigger, suites, &paths)?;
+    let finished = recorder.conclude(begun, suites)?;
     events.emit(Event::IterationFinished {
         verdict: finished.iteration.verdict,
         totals: finished.iteration.totals,
@@ -90,10 +65,28 @@ pub fn import_iteration(
     files: Vec<PathBuf>,
     request: Request,
 ) -> Result<Finished, IterationError> {
-    let mut recorder = Recorder::open(config, plan)?;
-    let started_at = Utc::now();
-    let at = recorder.begin(request.new_loop, &request.trigger, started_at)?;
-    let paths = ReportPaths::new(&config.reports_dir, &plan.name, at, started_at);
+    // Reading a large file and opening the store (which loads the previous iteration) are
+    // independent: on two cores they overlap.
+    let (result, begun) = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| imported_suite(config, plan, suite, files));
+        let begun = Recorder::open(config, plan).and_then(|mut recorder| {
+            let begun = recorder.begin(request.new_loop, &request.trigger)?;
+            Ok((recorder, begun))
+        });
+        (reading.join().expect("the JUnit reader panicked"), begun)
+    });
+    let (mut recorder, begun) = begun?;
+    recorder.conclude(begun, vec![result])
+}
+
+/// The imported files as one suite's result.
+fn imported_suite(
+    config: &DaemonConfig,
+    plan: &LoopPlan,
+    suite: &str,
+    files: Vec<PathBuf>,
+) -> SuiteResult {
+    let clock = Instant::now();
     let junit = JunitFiles {
         fresh: files,
         ..JunitFiles::default()
@@ -105,11 +98,12 @@ pub fn import_iteration(
         &config.root,
         &plan.redactor(),
     );
-    let critical = plan.suite(suite).is_some_and(|s| s.critical);
-    let result = SuiteResult {
+    tracing::debug!(elapsed = ?clock.elapsed(), tests = ingested.tests.len(), "read the JUnit files");
+    let defined = plan.suite(suite);
+    SuiteResult {
         name: suite.to_owned(),
-        critical,
-        impact: plan.suite(suite).and_then(|s| s.impact.clone()),
+        critical: defined.is_some_and(|s| s.critical),
+        impact: defined.and_then(|s| s.impact.clone()),
         command: Vec::new(),
         run: SuiteRun::Imported,
         source: match ingested.source {
@@ -120,17 +114,47 @@ pub fn import_iteration(
         log: None,
         tests: ingested.tests,
         notes: ingested.notes,
-    };
-    recorder.conclude(at, started_at, &request.trigger, vec![result], &paths)
+    }
+}
+
+/// What every suite of this iteration shares: `${…}` values, `GREENLOOP_*` variables, logs.
+fn suite_context(
+    config: &DaemonConfig,
+    plan: &LoopPlan,
+    at: IterationRef,
+    paths: &ReportPaths,
+    cancel: CancellationToken,
+) -> SuiteContext {
+    let values = template_values(config, plan, at, paths);
+    let exported_env = values
+        .iter()
+        .filter(|(name, _)| !plan.secrets.contains_key(*name))
+        .map(|(name, value)| {
+            (
+                format!("GREENLOOP_{}", name.to_ascii_uppercase().replace('-', "_")),
+                value.clone(),
+            )
+        })
+        .collect();
+    SuiteContext {
+        config: config.clone(),
+        values,
+        exported_env,
+        loop_env: plan.env.clone(),
+        logs_dir: paths.logs(),
+        logs_relative: paths.logs_relative(),
+        redactor: plan.redactor(),
+        cancel,
+    }
 }
 
 /// The values `${…}` can name: vars, secrets and the built-ins (`junit` is per suite).
 fn template_values(
     config: &DaemonConfig,
     plan: &LoopPlan,
-    at: crate::model::IterationRef,
+    at: IterationRef,
     paths: &ReportPaths,
-) -> std::collections::BTreeMap<String, String> {
+) -> BTreeMap<String, String> {
     let mut values = plan.vars.clone();
     values.extend(
         plan.secrets

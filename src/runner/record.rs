@@ -2,11 +2,12 @@
 //! diff, clusters, verdict, integrity, reports, the index, retention, and crash recovery.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::{DaemonConfig, LoopPlan};
-use crate::model::{Host, Iteration, IterationRef, SuiteResult, Totals, Verdict};
+use crate::model::{Host, Iteration, IterationRef, Previous, SuiteResult, Totals, Verdict};
 use crate::report::files::write_atomic;
 use crate::report::{ReportPaths, chart, index, write_iteration};
 use crate::store::{Store, StoreError};
@@ -38,6 +39,19 @@ pub enum RecordError {
     },
 }
 
+/// An iteration that has its numbers: what `conclude` needs besides the results.
+#[derive(Debug)]
+pub struct Begun {
+    /// Its numbers.
+    pub at: IterationRef,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// What started it.
+    pub trigger: String,
+    /// The iteration to diff against, loaded while the battery runs (or the files are read).
+    previous: Option<Previous>,
+}
+
 /// The history store opened for one loop definition.
 pub struct Recorder<'a> {
     store: Store,
@@ -58,41 +72,87 @@ impl<'a> Recorder<'a> {
         Ok(recorder)
     }
 
-    /// Reserves the next iteration's numbers.
-    pub fn begin(
-        &mut self,
-        new_loop: bool,
-        trigger: &str,
-        started_at: DateTime<Utc>,
-    ) -> Result<IterationRef, RecordError> {
-        Ok(self
+    /// Reserves the next iteration's numbers and loads the iteration it will be diffed against
+    /// while the battery runs.
+    pub fn begin(&mut self, new_loop: bool, trigger: &str) -> Result<Begun, RecordError> {
+        let started_at = Utc::now();
+        let at = self
             .store
-            .begin_iteration(&self.plan.name, new_loop, trigger, started_at)?)
+            .begin_iteration(&self.plan.name, new_loop, trigger, started_at)?;
+        let previous = self.store.previous(&self.plan.name, at)?;
+        Ok(Begun {
+            at,
+            started_at,
+            trigger: trigger.to_owned(),
+            previous,
+        })
     }
 
-    /// Judges `suites`, records them in one transaction, and writes the reports and index.
+    /// The report paths of `begun`.
+    pub fn paths(&self, begun: &Begun) -> ReportPaths {
+        ReportPaths::new(
+            &self.config.reports_dir,
+            &self.plan.name,
+            begun.at,
+            begun.started_at,
+        )
+    }
+
+    /// Judges `suites` against the previous iteration, records them in one transaction while
+    /// the reports are written beside it, then refreshes the index and prunes.
     pub fn conclude(
         &mut self,
-        at: IterationRef,
-        started_at: DateTime<Utc>,
-        trigger: &str,
+        begun: Begun,
         suites: Vec<SuiteResult>,
-        paths: &ReportPaths,
     ) -> Result<Finished, RecordError> {
+        let clock = Instant::now();
+        let paths = self.paths(&begun);
+        let iteration = self.judge(begun, suites);
+        tracing::debug!(elapsed = ?clock.elapsed(), "diffed, clustered and judged");
+        let redactor = self.plan.redactor();
+        // Two independent writes of the same value: on two cores they overlap. A crash between
+        // them is covered either way: an unrecorded iteration is found running at the next
+        // start, and a recorded one without its report is still in the index and history.
+        let (stored, written) = std::thread::scope(|scope| {
+            let reports = scope.spawn(|| write_iteration(&paths, &iteration, &redactor));
+            let stored =
+                self.store
+                    .finish_iteration(&iteration, &paths.stem, self.plan.max_iterations);
+            (stored, reports.join().expect("the report writer panicked"))
+        });
+        stored?;
+        written.map_err(|source| RecordError::Report {
+            path: paths.dir.clone(),
+            source,
+        })?;
+        tracing::debug!(elapsed = ?clock.elapsed(), "recorded and wrote the reports");
+        self.write_index(&paths)?;
+        self.prune()?;
+        tracing::debug!(elapsed = ?clock.elapsed(), "wrote the index and pruned");
+        Ok(Finished { iteration, paths })
+    }
+
+    /// The pure part: diff, clusters, verdict and integrity, assembled into the iteration.
+    fn judge(&self, begun: Begun, suites: Vec<SuiteResult>) -> Iteration {
         let plan = self.plan;
-        let previous = self.store.previous(&plan.name, at)?;
+        let Begun {
+            at,
+            started_at,
+            trigger,
+            previous,
+        } = begun;
         let diff = diff::diff(previous.as_ref(), &suites, at);
         let (clusters, resolved_clusters) = cluster::cluster(&suites, previous.as_ref(), at);
         let verdict = verdict::judge(&suites, plan.pass_threshold);
         let integrity = integrity::check(&suites, &diff, previous.as_ref());
-        let iteration = Iteration {
+        Iteration {
             loop_name: plan.name.clone(),
             title: plan.title.clone(),
             focus: plan.focus.clone(),
             environment: plan.environment.clone(),
             loop_number: at.loop_number,
             number: at.iteration,
-            trigger: trigger.to_owned(),
+            trigger,
             started_at,
             finished_at: Utc::now(),
             totals: Totals::count(suites.iter().flat_map(|s| &s.tests)),
@@ -104,33 +164,21 @@ impl<'a> Recorder<'a> {
             resolved_clusters,
             integrity,
             host: Host::current(),
-        };
-        self.store
-            .finish_iteration(&iteration, &paths.stem, plan.max_iterations)?;
-        self.write(paths, &iteration)?;
-        self.prune()?;
-        Ok(Finished {
-            iteration,
-            paths: paths.clone(),
-        })
+        }
     }
 
-    /// Writes an iteration's reports and refreshes the index and trend chart.
-    fn write(&self, paths: &ReportPaths, iteration: &Iteration) -> Result<(), RecordError> {
+    /// Refreshes `index.md` and `trend.svg` from the history.
+    fn write_index(&self, paths: &ReportPaths) -> Result<(), RecordError> {
         let report_error = |source| RecordError::Report {
             path: paths.dir.clone(),
             source,
         };
-        write_iteration(paths, iteration, &self.plan.redactor()).map_err(report_error)?;
         let rows = self.store.history(&self.plan.name)?;
-        let redactor = self.plan.redactor();
-        write_atomic(
-            &paths.dir.join("index.md"),
-            redactor
-                .text(&index::render(&self.plan.title, &rows))
-                .as_bytes(),
-        )
-        .map_err(report_error)?;
+        let index = self
+            .plan
+            .redactor()
+            .mask(index::render(&self.plan.title, &rows));
+        write_atomic(&paths.dir.join("index.md"), index.as_bytes()).map_err(report_error)?;
         write_atomic(
             &paths.dir.join(index::TREND_SVG),
             chart::trend_svg(&rows).as_bytes(),
@@ -171,7 +219,13 @@ impl<'a> Recorder<'a> {
                 integrity: Vec::new(),
                 host: Host::current(),
             };
-            self.write(&paths, &iteration)?;
+            write_iteration(&paths, &iteration, &self.plan.redactor()).map_err(|source| {
+                RecordError::Report {
+                    path: paths.dir.clone(),
+                    source,
+                }
+            })?;
+            self.write_index(&paths)?;
         }
         Ok(())
     }
@@ -190,18 +244,17 @@ impl<'a> Recorder<'a> {
             .iter()
             .filter(|r| pruned.contains(&r.at))
         {
-            let paths = ReportPaths::new(
+            let logs = ReportPaths::new(
                 &self.config.reports_dir,
                 &self.plan.name,
                 row.at,
                 row.started_at,
-            );
-            match std::fs::remove_dir_all(paths.logs()) {
+            )
+            .logs();
+            match std::fs::remove_dir_all(&logs) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    tracing::warn!("failed to remove old logs {}: {e}", paths.logs().display())
-                }
+                Err(e) => tracing::warn!("failed to remove old logs {}: {e}", logs.display()),
             }
         }
         Ok(())

@@ -19,6 +19,11 @@ impl Store {
         let error = self.error(format!("prune old iterations of loop {loop_name}"));
         let tx = self.write().map_err(&error)?;
         let old = beyond(&tx, loop_name, keep).map_err(&error)?;
+        if old.is_empty() {
+            // Nothing to prune, so no id lost its last result: skip the sweep below, which
+            // reads every result and costs a tenth of recording 100,000 tests.
+            return Ok(Vec::new());
+        }
         for &(row, _) in &old {
             delete_detail(&tx, row).map_err(&error)?;
         }
