@@ -66,7 +66,9 @@ fn beyond(
 
 fn delete_detail(conn: &Connection, row: i64) -> rusqlite::Result<()> {
     for sql in [
-        "DELETE FROM results WHERE iteration_id = ?1",
+        "DELETE FROM results AS r WHERE r.rowid BETWEEN
+             (SELECT first_result FROM iterations WHERE id = ?1)
+             AND (SELECT last_result FROM iterations WHERE id = ?1)",
         "DELETE FROM suite_results WHERE iteration_id = ?1",
         "DELETE FROM clusters WHERE iteration_id = ?1",
         "UPDATE iterations SET detail_pruned = 1 WHERE id = ?1",

@@ -8,6 +8,7 @@ use rusqlite::{Connection, Row, params};
 use super::codec;
 use super::db::{Store, baseline_row};
 use super::error::StoreError;
+use super::schema;
 use crate::model::{
     IterationRef, IterationSummary, LoopName, Previous, PriorCluster, PriorTest, SuiteStatus,
     TestHistoryRow, TestId, Totals,
@@ -111,10 +112,11 @@ fn load_previous(conn: &Connection, row: i64, at: IterationRef) -> rusqlite::Res
 }
 
 fn prior_tests(conn: &Connection, row: i64) -> rusqlite::Result<BTreeMap<TestId, PriorTest>> {
-    let mut statement = conn.prepare_cached(
+    let mut statement = conn.prepare_cached(&format!(
         "SELECT t.test_id, r.status, r.failing_since_loop, r.failing_since_iteration
-         FROM results r JOIN tests t ON t.id = r.test WHERE r.iteration_id = ?1",
-    )?;
+         FROM results r JOIN tests t ON t.id = r.test WHERE {}",
+        schema::RESULTS_OF_ITERATION
+    ))?;
     let rows = statement.query_map([row], |r| {
         let prior = PriorTest {
             status: codec::parse_test_status(&r.get::<_, String>(1)?, 1)?,

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::codec;
 use super::db::{Store, baseline_row, close_loop_row};
 use super::error::StoreError;
+use super::schema;
 use crate::model::{Iteration, IterationRef, LoopName, TestResult, Verdict};
 
 /// The close reason when a green iteration ends its loop.
@@ -121,22 +122,34 @@ fn record(
                               attempts, failing_since_loop, failing_since_iteration)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
+    // New ids go in sorted: appending to the unique index is much cheaper than inserting
+    // 100,000 keys in the random order a battery reports them.
+    let mut new_ids: Vec<&str> = iteration
+        .tests()
+        .map(|t| t.id.as_str())
+        .filter(|id| !ids.contains_key(*id))
+        .collect();
+    new_ids.sort_unstable();
+    new_ids.dedup();
+    for id in new_ids {
+        let row = intern.insert(params![iteration.loop_name.as_str(), id])?;
+        ids.insert(id.to_owned(), row);
+    }
+    let mut range: Option<(i64, i64)> = None;
     for test in iteration.tests() {
-        let test_row = match ids.get(test.id.as_str()) {
-            Some(&row) => row,
-            None => {
-                let row = intern.insert(params![iteration.loop_name.as_str(), test.id.as_str()])?;
-                ids.insert(test.id.as_str().to_owned(), row);
-                row
-            }
-        };
+        let test_row = ids[test.id.as_str()];
         let since = test
             .outcome
             .status()
             .is_failure()
             .then(|| failing.get(&test_row).copied().unwrap_or(at));
-        insert_result(&mut insert, target.iteration_id, test_row, test, since)?;
+        let result_row = insert_result(&mut insert, target.iteration_id, test_row, test, since)?;
+        range = Some(range.map_or((result_row, result_row), |(first, _)| (first, result_row)));
     }
+    tx.execute(
+        "UPDATE iterations SET first_result = ?2, last_result = ?3 WHERE id = ?1",
+        params![target.iteration_id, range.map(|r| r.0), range.map(|r| r.1)],
+    )?;
     insert_clusters(tx, iteration, target.iteration_id)
 }
 
@@ -206,10 +219,11 @@ fn test_ids(conn: &Connection, loop_name: &LoopName) -> rusqlite::Result<HashMap
 
 /// The failing tests of iteration row `baseline`, by interned id, with when they began failing.
 fn failing_since(conn: &Connection, baseline: i64) -> rusqlite::Result<HashMap<i64, IterationRef>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT test, failing_since_loop, failing_since_iteration FROM results
-         WHERE iteration_id = ?1 AND failing_since_loop IS NOT NULL",
-    )?;
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT r.test, r.failing_since_loop, r.failing_since_iteration FROM results r
+         WHERE {} AND r.failing_since_loop IS NOT NULL",
+        schema::RESULTS_OF_ITERATION
+    ))?;
     let rows = statement.query_map([baseline], |r| {
         Ok((
             r.get(0)?,
@@ -228,8 +242,8 @@ fn insert_result(
     test_row: i64,
     test: &TestResult,
     since: Option<IterationRef>,
-) -> rusqlite::Result<()> {
-    insert.execute(params![
+) -> rusqlite::Result<i64> {
+    insert.insert(params![
         iteration_id,
         test_row,
         test.suite,
@@ -240,8 +254,7 @@ fn insert_result(
         test.attempts,
         since.map(|s| s.loop_number),
         since.map(|s| s.iteration),
-    ])?;
-    Ok(())
+    ])
 }
 
 fn insert_clusters(
