@@ -213,16 +213,21 @@ mod tests {
             [],
         )
         .unwrap();
+        let current = current_version();
         let broken = [
-            V1,
-            "ALTER TABLE loops ADD COLUMN note TEXT; THIS IS NOT SQL;",
-        ];
+            MIGRATIONS,
+            &["ALTER TABLE loops ADD COLUMN note TEXT; THIS IS NOT SQL;"],
+        ]
+        .concat();
         let err = migrate(&mut conn, Path::new("state/greenloop.db"), &broken).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "failed to migrate history database state/greenloop.db to schema version 2"
+            format!(
+                "failed to migrate history database state/greenloop.db to schema version {}",
+                current + 1
+            )
         );
-        assert_eq!(user_version(&conn).unwrap(), 1);
+        assert_eq!(user_version(&conn).unwrap(), current);
         // The half-applied step was rolled back: the column it added is gone.
         assert!(conn.prepare("SELECT note FROM loops").is_err());
         let loops: i64 = conn
@@ -240,9 +245,13 @@ mod tests {
             [],
         )
         .unwrap();
-        let next = [V1, "ALTER TABLE loops ADD COLUMN note TEXT DEFAULT 'kept';"];
+        let next = [
+            MIGRATIONS,
+            &["ALTER TABLE loops ADD COLUMN note TEXT DEFAULT 'kept';"],
+        ]
+        .concat();
         migrate(&mut conn, Path::new("mem.db"), &next).unwrap();
-        assert_eq!(user_version(&conn).unwrap(), 2);
+        assert_eq!(user_version(&conn).unwrap(), current_version() + 1);
         let (name, note): (String, String) = conn
             .query_row("SELECT loop_name, note FROM loops", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
