@@ -334,3 +334,56 @@ fn import_records_ci_results_and_diffs_the_next_import() {
     assert_eq!(code(&output), 2);
     assert!(String::from_utf8_lossy(&output.stderr).contains("no file matches `ci/nothing/*.xml`"));
 }
+
+#[test]
+fn keep_iterations_prunes_old_results_and_logs_but_keeps_the_index_rows() {
+    let root = Root::new();
+    root.write_loop(
+        "kept",
+        "keep_iterations = 2\n[[suite]]\nname = \"e2e\"\ncommand = [\"sh\", \"-c\", \"echo hello; cp next.xml \\\"$GREENLOOP_JUNIT\\\"\"]\n",
+    );
+    next_results(&root, &[("a", "boom")]);
+    for _ in 0..3 {
+        let output = root.greenloop(&["run", "kept"]);
+        assert_eq!(code(&output), 1, "{}", text(&output));
+    }
+    let logs: Vec<String> = std::fs::read_dir(root.path().join("reports/kept/logs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        logs.len(),
+        2,
+        "only the newest two iterations keep logs: {logs:?}"
+    );
+    assert!(
+        logs.iter().all(|l| !l.ends_with("iteration-001")),
+        "{logs:?}"
+    );
+
+    let history = String::from_utf8(root.greenloop(&["history", "kept"]).stdout).unwrap();
+    assert_eq!(
+        history.lines().count(),
+        4,
+        "every iteration keeps its summary row: {history}"
+    );
+    let index = std::fs::read_to_string(root.path().join("reports/kept/index.md")).unwrap();
+    assert_eq!(
+        index.lines().filter(|l| l.starts_with("| 20")).count(),
+        3,
+        "{index}"
+    );
+
+    let tests =
+        String::from_utf8(root.greenloop(&["history", "kept", "--test", "a"]).stdout).unwrap();
+    assert!(
+        !tests.contains("L1 I1") && tests.contains("L1 I2") && tests.contains("L1 I3"),
+        "{tests}"
+    );
+    // Results that were kept still say since when the test has been failing.
+    let json = root.latest_json("kept");
+    assert_eq!(
+        json["diff"]["failing_since"]["e2e::tests.test_flow::a"],
+        serde_json::json!({"loop": 1, "iteration": 1})
+    );
+}
