@@ -192,12 +192,8 @@ fn a_hung_suite_is_killed_with_its_grandchild_and_reported_as_timeout() {
         started.elapsed()
     );
 
-    let pid: i32 = std::fs::read_to_string(&pidfile)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    assert!(common::process_gone(pid), "grandchild {pid} survived");
+    let (pid, gone) = common::grandchild_gone(&pidfile);
+    assert!(gone, "grandchild {pid} survived");
 
     let json = root.latest_json("hang");
     let test = test_entry(&json, "mission-critical::suite::exit code");
@@ -523,12 +519,8 @@ fn sigterm_interrupts_the_iteration_kills_the_suites_and_writes_the_report() {
         signalled.elapsed()
     );
 
-    let pid: i32 = std::fs::read_to_string(&pidfile)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    assert!(common::process_gone(pid), "grandchild {pid} survived");
+    let (pid, gone) = common::grandchild_gone(&pidfile);
+    assert!(gone, "grandchild {pid} survived");
     let json = root.latest_json("stop");
     assert_eq!(json["verdict"], "interrupted");
     assert_eq!(suite_entry(&json, "slow")["status"], "interrupted");

@@ -126,6 +126,17 @@ fn conversion(
     rusqlite::Error::FromSqlConversionFailure(column, Type::Text, error.into())
 }
 
+/// A row whose first three columns are a row id, a loop number and an iteration number.
+pub fn id_and_ref(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, IterationRef)> {
+    Ok((
+        row.get(0)?,
+        IterationRef {
+            loop_number: row.get(1)?,
+            iteration: row.get(2)?,
+        },
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

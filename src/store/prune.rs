@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::codec;
 use super::db::Store;
 use super::error::StoreError;
 use crate::model::{IterationRef, LoopName};
@@ -52,15 +53,7 @@ fn beyond(
              ORDER BY l.number DESC, i.number DESC LIMIT -1 OFFSET ?2)
          WHERE detail_pruned = 0 AND verdict IS NOT NULL",
     )?;
-    let rows = statement.query_map(params![loop_name.as_str(), keep], |r| {
-        Ok((
-            r.get(0)?,
-            IterationRef {
-                loop_number: r.get(1)?,
-                iteration: r.get(2)?,
-            },
-        ))
-    })?;
+    let rows = statement.query_map(params![loop_name.as_str(), keep], codec::id_and_ref)?;
     rows.collect()
 }
 

@@ -224,15 +224,7 @@ fn failing_since(conn: &Connection, baseline: i64) -> rusqlite::Result<HashMap<i
          WHERE {} AND r.failing_since_loop IS NOT NULL",
         schema::RESULTS_OF_ITERATION
     ))?;
-    let rows = statement.query_map([baseline], |r| {
-        Ok((
-            r.get(0)?,
-            IterationRef {
-                loop_number: r.get(1)?,
-                iteration: r.get(2)?,
-            },
-        ))
-    })?;
+    let rows = statement.query_map([baseline], codec::id_and_ref)?;
     rows.collect()
 }
 

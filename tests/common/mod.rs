@@ -149,3 +149,13 @@ pub fn process_gone(pid: i32) -> bool {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// The pid a fixture wrote to `pidfile`, and whether that process is gone within 5 s.
+pub fn grandchild_gone(pidfile: &Path) -> (i32, bool) {
+    let pid: i32 = std::fs::read_to_string(pidfile)
+        .expect("the fixture wrote its grandchild's pid")
+        .trim()
+        .parse()
+        .expect("a pid");
+    (pid, process_gone(pid))
+}
