@@ -1,7 +1,7 @@
 //! The loop rules: which numbers an iteration gets, when loops open and close, and recovery
 //! of iterations a crash left running.
 //!
-//! The rules are `counter.rs`'s: the next iteration continues the open loop; a green iteration
+//! The rules: the next iteration continues the open loop; a green iteration
 //! closes it, and so does reaching `max_iterations` (see `write.rs`); the next run after a
 //! closed loop opens Loop N+1 at Iteration 1; `new_loop` closes the open loop first; an
 //! interrupted or error iteration leaves the loop open.

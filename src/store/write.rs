@@ -31,7 +31,7 @@ impl Store {
     /// A crash mid-way leaves either all of it or none of it (the iteration stays `running`
     /// and `recover_interrupted` finds it). Each failing test's `failing_since` is inherited
     /// from the iteration `previous()` returns when the test was failing there too, else it is
-    /// this iteration. Like `counter.rs`, reaching `max_iterations` closes the loop whatever
+    /// this iteration. Reaching `max_iterations` closes the loop (exhausted) whatever
     /// the verdict.
     pub fn finish_iteration(
         &mut self,
