@@ -8,6 +8,7 @@ pub mod diff;
 pub mod integrity;
 pub mod junit;
 pub mod model;
+pub mod probe;
 pub mod redact;
 pub mod report;
 pub mod runner;

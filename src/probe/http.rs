@@ -1,0 +1,1 @@
+//! HTTP probes: requests against an endpoint, checked for status, body and latency.

@@ -1,0 +1,7 @@
+//! Built-in probes: HTTP endpoints and WebSocket event flows, checked natively.
+
+pub mod check;
+pub mod http;
+pub mod websocket;
+
+pub use check::ProbeCheck;

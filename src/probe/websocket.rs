@@ -1,0 +1,1 @@
+//! WebSocket probes: connect, send, and check the flow of events that comes back.
