@@ -41,38 +41,13 @@ pub struct SuiteContext {
 /// Runs `suite` to completion and reads its results.
 pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
     let root = &ctx.config.root;
-    let default_junit = ctx.logs_dir.join(format!("{}.junit.xml", suite.name));
-    let junit_pattern = match &suite.junit {
-        Some(template) => {
-            let mut values = ctx.values.clone();
-            values.insert("junit".into(), default_junit.display().to_string());
-            root.join(template.render(&values)).display().to_string()
-        }
-        None => default_junit.display().to_string(),
-    };
-    let mut values = ctx.values.clone();
-    values.insert("junit".into(), junit_pattern.clone());
-
-    let argv: Vec<String> = suite.command.iter().map(|t| t.render(&values)).collect();
-    let workdir = suite
-        .workdir
-        .as_ref()
-        .map_or_else(|| root.clone(), |w| root.join(w.render(&values)));
-    let mut env: Vec<(String, String)> = ctx
-        .loop_env
-        .iter()
-        .chain(&suite.env)
-        .map(|(k, t)| (k.clone(), t.render(&values)))
-        .collect();
-    env.extend(ctx.exported_env.iter().cloned());
-    env.push(("GREENLOOP_JUNIT".into(), junit_pattern.clone()));
+    let rendered = render(suite, ctx);
     let log_name = format!("{}.log", suite.name);
-
     let started = SystemTime::now();
     let spec = ProcessSpec {
-        argv: argv.clone(),
-        workdir,
-        env,
+        argv: rendered.argv.clone(),
+        workdir: rendered.workdir,
+        env: rendered.env,
         timeout: Some(suite.timeout),
         idle_timeout: suite.idle_timeout,
         kill_grace: ctx.config.kill_grace,
@@ -98,28 +73,26 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
             reason: ctx.redactor.text(&error.to_string()),
         },
     };
-    let expects_junit = suite.junit.is_some()
-        || suite
-            .command
-            .iter()
-            .chain(suite.env.iter().map(|(_, t)| t))
-            .chain(ctx.loop_env.iter().map(|(_, t)| t))
-            .any(|t| t.names().any(|n| n == "junit"));
-    let mut junit = find_junit(&junit_pattern, started);
-    if expects_junit {
-        let shown = Path::new(&junit_pattern)
+    let mut junit = find_junit(&rendered.junit, started);
+    if expects_junit(suite, ctx) {
+        let shown = Path::new(&rendered.junit)
             .strip_prefix(root)
-            .map_or_else(|_| junit_pattern.clone(), |p| p.display().to_string());
+            .map_or_else(|_| rendered.junit.clone(), |p| p.display().to_string());
         junit.expected_at = Some(shown);
     }
     let ingested = ingest(&suite.name, &run, &junit, root, &ctx.redactor);
     redact_own_files(&junit.fresh, &ctx.logs_dir, &ctx.redactor);
-    let log = matches!(run, SuiteRun::Ran(_)).then(|| ctx.logs_relative.join(&log_name));
+    // The supervisor writes a log even for a command that could not start (it says why).
+    let log = ctx
+        .logs_dir
+        .join(&log_name)
+        .exists()
+        .then(|| ctx.logs_relative.join(&log_name));
     SuiteResult {
         name: suite.name.clone(),
         critical: suite.critical,
         impact: suite.impact.clone(),
-        command: argv.iter().map(|a| ctx.redactor.text(a)).collect(),
+        command: rendered.argv.iter().map(|a| ctx.redactor.text(a)).collect(),
         run,
         source: ingested.source,
         declared_tests: ingested.declared_tests,
@@ -127,6 +100,55 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
         tests: ingested.tests,
         notes: ingested.notes,
     }
+}
+
+/// A suite's command, directory, environment and JUnit location with every `${…}` filled in.
+struct Rendered {
+    argv: Vec<String>,
+    workdir: PathBuf,
+    env: Vec<(String, String)>,
+    /// Where its JUnit lands: a path or a glob, absolute.
+    junit: String,
+}
+
+fn render(suite: &SuitePlan, ctx: &SuiteContext) -> Rendered {
+    let root = &ctx.config.root;
+    let default_junit = ctx.logs_dir.join(format!("{}.junit.xml", suite.name));
+    let mut values = ctx.values.clone();
+    values.insert("junit".into(), default_junit.display().to_string());
+    let junit = match &suite.junit {
+        Some(template) => root.join(template.render(&values)).display().to_string(),
+        None => default_junit.display().to_string(),
+    };
+    values.insert("junit".into(), junit.clone());
+    let mut env: Vec<(String, String)> = ctx
+        .loop_env
+        .iter()
+        .chain(&suite.env)
+        .map(|(k, t)| (k.clone(), t.render(&values)))
+        .collect();
+    env.extend(ctx.exported_env.iter().cloned());
+    env.push(("GREENLOOP_JUNIT".into(), junit.clone()));
+    Rendered {
+        argv: suite.command.iter().map(|t| t.render(&values)).collect(),
+        workdir: suite
+            .workdir
+            .as_ref()
+            .map_or_else(|| root.clone(), |w| root.join(w.render(&values))),
+        env,
+        junit,
+    }
+}
+
+/// Whether the suite was told where to write JUnit (so its absence is worth saying).
+fn expects_junit(suite: &SuitePlan, ctx: &SuiteContext) -> bool {
+    suite.junit.is_some()
+        || suite
+            .command
+            .iter()
+            .chain(suite.env.iter().map(|(_, t)| t))
+            .chain(ctx.loop_env.iter().map(|(_, t)| t))
+            .any(|t| t.names().any(|n| n == "junit"))
 }
 
 /// JUnit files the suite wrote into greenloop's own log directory are greenloop's to publish,
