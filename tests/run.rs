@@ -388,6 +388,15 @@ fn a_suite_that_cannot_start_makes_the_iteration_an_error() {
         root.latest_md("broken-start")
             .contains("Make `missing` start:")
     );
+    let log = suite_entry(&json, "missing")["log"]
+        .as_str()
+        .expect("the log is linked")
+        .to_owned();
+    let log = std::fs::read_to_string(root.path().join("reports/broken-start").join(log)).unwrap();
+    assert!(
+        log.contains("definitely-not-a-program-xyz"),
+        "the log says why: {log}"
+    );
 }
 
 #[test]
