@@ -145,3 +145,50 @@ fn the_shipped_config_and_example_loop_are_valid() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn probe_errors() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[vars]\n",
+        "base_url = \"https://api.staging.example.com\"\n",
+        "\n",
+        "[[probe]]\n",
+        "kind = \"grpc\"\n",
+        "name = \"health\"\n",
+        "url = \"${base_url}/health\"\n",
+        "\n",
+        "[[probe]]\n",
+        "kind = \"http\"\n",
+        "name = \"start\"\n",
+        "url = \"api/agents/start\"\n",
+        "send = [\"hello\"]\n",
+        "\n",
+        "[[probe]]\n",
+        "kind = \"websocket\"\n",
+        "name = \"events\"\n",
+        "url = \"${base_url}/ws\"\n",
+        "expect_events = []\n",
+    )));
+}
+
+#[test]
+fn valid_probes_pass_check() {
+    let root = Root::new();
+    root.write_loop(
+        "probes",
+        concat!(
+            "[vars]\nbase_url = \"https://api.staging.example.com\"\nws_url = \"wss://api.staging.example.com/ws\"\n",
+            "[[probe]]\nkind = \"http\"\nname = \"agent start\"\nmethod = \"POST\"\nurl = \"${base_url}/api/agents/start\"\n",
+            "expect_status = [200, 201]\nsamples = 5\njson_field = { path = \"status\", equals = \"ok\" }\n",
+            "[[probe]]\nkind = \"websocket\"\nname = \"agent events\"\nurl = \"${ws_url}\"\nsend = ['{\"type\":\"user_message\"}']\n",
+            "expect_events = [\"agent_started\", \"agent_completed\"]\nin_order = true\nconnections = 3\ntimeout = \"30s\"\n",
+        ),
+    );
+    let output = root.greenloop(&["check"]);
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -8,6 +8,7 @@ use toml::Spanned;
 
 use super::checker::Checker;
 use super::defaults;
+use super::probe::{ProbePlan, probe_plans};
 use super::raw::{RawLoop, RawSuite};
 use super::secret::{self, SecretValue};
 use super::template::Template;
@@ -53,6 +54,8 @@ pub struct LoopPlan {
     pub parallel: usize,
     /// `[[suite]]`, in file order.
     pub suites: Vec<SuitePlan>,
+    /// `[[probe]]`, in file order.
+    pub probes: Vec<ProbePlan>,
 }
 
 /// A validated `[[suite]]`.
@@ -96,6 +99,7 @@ impl LoopPlan {
             env: Vec::new(),
             parallel: defaults::PARALLEL as usize,
             suites: Vec::new(),
+            probes: Vec::new(),
         }
     }
 
@@ -162,8 +166,23 @@ pub fn validate(
             suite_plan(suite, &known, check)
         })
         .collect();
-    if raw.suites.is_empty() {
-        check.error(0..0, "no [[suite]]: a loop needs at least one suite to run");
+    let mut samples: BTreeMap<String, String> = vars.clone();
+    samples.extend(
+        secrets
+            .iter()
+            .map(|(k, v): (&String, &SecretValue)| (k.clone(), v.expose().to_owned())),
+    );
+    for builtin in BUILTINS {
+        samples
+            .entry(builtin.to_owned())
+            .or_insert_with(|| "1".to_owned());
+    }
+    let probes = probe_plans(&raw.probes, &known, &samples, check);
+    if raw.suites.is_empty() && raw.probes.is_empty() {
+        check.error(
+            0..0,
+            "no [[suite]] and no [[probe]]: a loop needs something to run",
+        );
     }
 
     let max_iterations = raw.max_iterations.as_ref().map(|max| {
@@ -217,6 +236,7 @@ pub fn validate(
         env,
         parallel: parallel as usize,
         suites,
+        probes,
     })
 }
 

@@ -28,6 +28,8 @@ pub struct RawLoop {
     pub battery: RawBattery,
     #[serde(default, rename = "suite")]
     pub suites: Vec<RawSuite>,
+    #[serde(default, rename = "probe")]
+    pub probes: Vec<RawProbe>,
 }
 
 /// Where a secret's value comes from: `{ env = "NAME" }` or `{ file = "path" }`.
@@ -101,4 +103,46 @@ pub struct RawLimits {
     pub kill_grace: Option<Spanned<String>>,
     pub log_head: Option<Spanned<String>>,
     pub log_tail: Option<Spanned<String>>,
+}
+
+/// One `[[probe]]`: the keys of every kind; validation rejects keys of the other kind.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProbe {
+    pub kind: Spanned<String>,
+    pub name: Spanned<String>,
+    pub url: Spanned<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    // http
+    pub method: Option<Spanned<String>>,
+    pub body: Option<Spanned<String>>,
+    pub expect_status: Option<Spanned<ExpectStatus>>,
+    pub body_contains: Option<Spanned<String>>,
+    pub json_field: Option<Spanned<RawJsonField>>,
+    pub samples: Option<Spanned<u32>>,
+    // websocket
+    pub send: Option<Spanned<Vec<Spanned<String>>>>,
+    pub event_field: Option<Spanned<String>>,
+    pub expect_events: Option<Spanned<Vec<String>>>,
+    pub in_order: Option<Spanned<bool>>,
+    pub connections: Option<Spanned<u32>>,
+    pub max_message_size: Option<Spanned<String>>,
+}
+
+/// `expect_status = 200` or `expect_status = [200, 201]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ExpectStatus {
+    One(u16),
+    Any(Vec<u16>),
+}
+
+/// `json_field = { path = "data.status", equals = "ok" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJsonField {
+    pub path: String,
+    pub equals: toml::Value,
 }
