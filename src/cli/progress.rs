@@ -32,6 +32,14 @@ pub async fn print_progress(loop_name: String, mut events: UnboundedReceiver<Eve
                 counts(&totals),
                 duration.as_secs_f64()
             ),
+            Event::ProbeFinished {
+                name,
+                checks,
+                passed,
+            } => format!(
+                "  {} probe {name} — {passed}/{checks} checks passed",
+                if passed == checks { "✔" } else { "✘" }
+            ),
             Event::IterationFinished { .. } => continue,
         };
         let _ = writeln!(std::io::stderr(), "{line}");

@@ -47,6 +47,9 @@ pub struct Iteration {
     pub resolved_clusters: Vec<ResolvedCluster>,
     /// Reasons to distrust the results.
     pub integrity: Vec<Finding>,
+    /// Each probe's report by probe name, in file order (their checks are also the tests of
+    /// the suite `probe`).
+    pub probes: Vec<(String, crate::probe::ProbeReport)>,
     /// The machine greenloop ran on.
     pub host: Host,
 }

@@ -50,6 +50,11 @@ pub enum SuiteRun {
     Ran(ProcessRun),
     /// Nothing ran: the results were imported from existing JUnit files.
     Imported,
+    /// greenloop's own probes ran, no process.
+    Builtin {
+        /// From the first probe's start to the last one's end.
+        duration: Duration,
+    },
 }
 
 /// What the process supervisor measured.
@@ -80,6 +85,8 @@ pub enum ResultSource {
     ExitCode,
     /// Nothing ran.
     NotRun,
+    /// greenloop's built-in probes.
+    Probes,
 }
 
 /// One suite's complete result.
@@ -119,7 +126,7 @@ impl SuiteResult {
                 }
                 _ => {}
             },
-            SuiteRun::Imported => {}
+            SuiteRun::Imported | SuiteRun::Builtin { .. } => {}
         }
         let statuses = || self.tests.iter().map(|t| t.outcome.status());
         if statuses().any(|s| s == TestStatus::Failed) {
@@ -133,14 +140,17 @@ impl SuiteResult {
 
     /// Wall time, zero when no process ran.
     pub fn duration(&self) -> Duration {
-        self.process().map_or(Duration::ZERO, |p| p.duration)
+        match &self.run {
+            SuiteRun::Builtin { duration } => *duration,
+            _ => self.process().map_or(Duration::ZERO, |p| p.duration),
+        }
     }
 
     /// What the process supervisor measured, when a process ran.
     pub fn process(&self) -> Option<&ProcessRun> {
         match &self.run {
             SuiteRun::Ran(process) => Some(process),
-            SuiteRun::NotStarted { .. } | SuiteRun::Imported => None,
+            SuiteRun::NotStarted { .. } | SuiteRun::Imported | SuiteRun::Builtin { .. } => None,
         }
     }
 }

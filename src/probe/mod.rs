@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod http;
+pub mod report;
 pub mod websocket;
 
 pub use check::ProbeCheck;
+pub use report::{ProbeReport, probe_suite};

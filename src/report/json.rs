@@ -168,6 +168,7 @@ fn suite(suite: &SuiteResult) -> SuiteJson<'_> {
         ),
         SuiteRun::NotStarted { reason } => (format!("not started: {reason}"), None, 0, 0),
         SuiteRun::Imported => ("imported".to_owned(), None, 0, 0),
+        SuiteRun::Builtin { .. } => ("built-in probes".to_owned(), None, 0, 0),
     };
     let (results_from, junit_files) = match &suite.source {
         ResultSource::Junit(files) => (
@@ -176,6 +177,7 @@ fn suite(suite: &SuiteResult) -> SuiteJson<'_> {
         ),
         ResultSource::ExitCode => ("exit_code", Vec::new()),
         ResultSource::NotRun => ("none", Vec::new()),
+        ResultSource::Probes => ("probes", Vec::new()),
     };
     SuiteJson {
         name: &suite.name,

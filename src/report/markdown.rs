@@ -110,6 +110,7 @@ fn suites(out: &mut String, it: &Iteration) {
             ResultSource::Junit(files) => format!("JUnit ({} files)", files.len()),
             ResultSource::ExitCode => "exit code".to_owned(),
             ResultSource::NotRun => "not run".to_owned(),
+            ResultSource::Probes => "probes".to_owned(),
         };
         let _ = writeln!(
             out,

@@ -1,56 +1,116 @@
-//! Runs a loop's suites, `parallel` at a time, and returns their results in file order.
+//! Runs a loop's battery — its suites, then its probes — `parallel` at a time, starting them in
+//! file order, and returns their results in file order.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::events::{Event, Events};
+use super::probe::run_probe;
 use super::suite::{SuiteContext, run_suite};
-use crate::config::SuitePlan;
+use crate::config::{ProbePlan, SuitePlan};
 use crate::model::{SuiteResult, Totals};
+use crate::probe::{ProbeReport, probe_suite};
 
-/// Runs every suite, starting them in file order with at most `parallel` at once, emitting
-/// start and finish events.
+/// One thing the battery runs.
+#[derive(Clone)]
+enum Unit {
+    Suite(SuitePlan),
+    Probe(ProbePlan),
+}
+
+/// What a unit produced.
+enum Outcome {
+    Suite(SuiteResult),
+    Probe(String, ProbeReport),
+}
+
+/// Runs every suite and probe, with at most `parallel` at once, emitting start and finish
+/// events. The probes' checks come back as one more suite, `probe`, after the others; their
+/// reports come back beside it for the report's Probes section.
 pub async fn run_battery(
     suites: &[SuitePlan],
+    probes: &[ProbePlan],
     parallel: usize,
     ctx: SuiteContext,
+    client: reqwest::Client,
     events: &Events,
-) -> Vec<SuiteResult> {
+) -> (Vec<SuiteResult>, Vec<(String, ProbeReport)>) {
+    let units: Vec<Unit> = suites
+        .iter()
+        .cloned()
+        .map(Unit::Suite)
+        .chain(probes.iter().cloned().map(Unit::Probe))
+        .collect();
     let permits = Arc::new(Semaphore::new(parallel.max(1)));
     let ctx = Arc::new(ctx);
+    let started = Instant::now();
     let mut tasks = JoinSet::new();
-    for (index, suite) in suites.iter().cloned().enumerate() {
-        // Taking the permit here, not in the task, starts suites in file order.
+    for (index, unit) in units.into_iter().enumerate() {
+        // Taking the permit here, not in the task, starts units in file order.
         let permit = Arc::clone(&permits)
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
         let ctx = Arc::clone(&ctx);
         let events = events.clone();
+        let client = client.clone();
         tasks.spawn(async move {
             let _permit = permit;
+            (index, run_unit(unit, &ctx, &client, &events).await)
+        });
+    }
+    let mut outcomes: Vec<(usize, Outcome)> = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        outcomes.push(joined.expect("a battery task panicked"));
+    }
+    outcomes.sort_by_key(|(index, _)| *index);
+    let mut results = Vec::new();
+    let mut reports = Vec::new();
+    for (_, outcome) in outcomes {
+        match outcome {
+            Outcome::Suite(result) => results.push(result),
+            Outcome::Probe(name, report) => reports.push((name, report)),
+        }
+    }
+    results.extend(probe_suite(&reports, started.elapsed()));
+    (results, reports)
+}
+
+async fn run_unit(
+    unit: Unit,
+    ctx: &SuiteContext,
+    client: &reqwest::Client,
+    events: &Events,
+) -> Outcome {
+    match unit {
+        Unit::Suite(suite) => {
             events.emit(Event::SuiteStarted {
                 name: suite.name.clone(),
             });
-            let result = run_suite(&suite, &ctx).await;
+            let result = run_suite(&suite, ctx).await;
             events.emit(Event::SuiteFinished {
                 name: result.name.clone(),
                 status: result.status(),
                 totals: Totals::count(&result.tests),
                 duration: result.duration(),
             });
-            (index, result)
-        });
+            Outcome::Suite(result)
+        }
+        Unit::Probe(probe) => {
+            let report = run_probe(&probe, &ctx.values, &ctx.redactor, client).await;
+            let checks = report.checks();
+            events.emit(Event::ProbeFinished {
+                name: probe.name.clone(),
+                checks: checks.len(),
+                passed: checks
+                    .iter()
+                    .filter(|c| !c.outcome.status().is_failure())
+                    .count(),
+            });
+            Outcome::Probe(probe.name, report)
+        }
     }
-    let mut results: Vec<Option<SuiteResult>> = vec![None; suites.len()];
-    while let Some(joined) = tasks.join_next().await {
-        let (index, result) = joined.expect("a suite task panicked");
-        results[index] = Some(result);
-    }
-    results
-        .into_iter()
-        .map(|r| r.expect("every suite reports once"))
-        .collect()
 }

@@ -24,6 +24,12 @@ pub enum Event {
         totals: Totals,
         duration: Duration,
     },
+    /// A probe finished all its checks.
+    ProbeFinished {
+        name: String,
+        checks: usize,
+        passed: usize,
+    },
     /// The iteration's reports are written.
     IterationFinished { verdict: Verdict, totals: Totals },
 }

@@ -44,11 +44,20 @@ pub async fn run_iteration(
     events.emit(Event::IterationStarted {
         loop_number: begun.at.loop_number,
         iteration: begun.at.iteration,
-        suites: plan.suites.len(),
+        suites: plan.suites.len() + plan.probes.len(),
     });
     let ctx = suite_context(config, plan, begun.at, &paths, cancel);
-    let suites = run_battery(&plan.suites, plan.parallel, ctx, events).await;
-    let finished = recorder.conclude(begun, suites)?;
+    let client = crate::probe::http::client().map_err(IterationError::Probes)?;
+    let (suites, probes) = run_battery(
+        &plan.suites,
+        &plan.probes,
+        plan.parallel,
+        ctx,
+        client,
+        events,
+    )
+    .await;
+    let finished = recorder.conclude(begun, suites, probes)?;
     events.emit(Event::IterationFinished {
         verdict: finished.iteration.verdict,
         totals: finished.iteration.totals,
@@ -76,7 +85,7 @@ pub fn import_iteration(
         (reading.join().expect("the JUnit reader panicked"), begun)
     });
     let (mut recorder, begun) = begun?;
-    recorder.conclude(begun, vec![result])
+    recorder.conclude(begun, vec![result], Vec::new())
 }
 
 /// The imported files as one suite's result.

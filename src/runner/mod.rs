@@ -6,6 +6,7 @@ pub mod events;
 pub mod ingest;
 pub mod iteration;
 mod output;
+pub mod probe;
 pub mod process;
 mod record;
 pub mod suite;

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::model::{Host, Iteration, IterationRef, Previous, SuiteResult, Totals, Verdict};
+use crate::probe::ProbeReport;
 use crate::report::files::write_atomic;
 use crate::report::{ReportPaths, chart, index, write_iteration};
 use crate::store::{Store, StoreError};
@@ -28,6 +29,9 @@ pub enum RecordError {
     /// The history store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The HTTP client for probes could not be built (no usable TLS configuration).
+    #[error("failed to prepare the HTTP client for probes")]
+    Probes(#[source] crate::probe::http::ClientError),
     /// A report or log directory could not be written.
     #[error("failed to write reports to {path}")]
     Report {
@@ -104,10 +108,12 @@ impl<'a> Recorder<'a> {
         &mut self,
         begun: Begun,
         suites: Vec<SuiteResult>,
+        probes: Vec<(String, ProbeReport)>,
     ) -> Result<Finished, RecordError> {
         let clock = Instant::now();
         let paths = self.paths(&begun);
-        let iteration = self.judge(begun, suites);
+        let mut iteration = self.judge(begun, suites);
+        iteration.probes = probes;
         tracing::debug!(elapsed = ?clock.elapsed(), "diffed, clustered and judged");
         let redactor = self.plan.redactor();
         // Two independent writes of the same value: on two cores they overlap. A crash between
@@ -163,6 +169,7 @@ impl<'a> Recorder<'a> {
             clusters,
             resolved_clusters,
             integrity,
+            probes: Vec::new(),
             host: Host::current(),
         }
     }
@@ -217,6 +224,7 @@ impl<'a> Recorder<'a> {
                 clusters: Vec::new(),
                 resolved_clusters: Vec::new(),
                 integrity: Vec::new(),
+                probes: Vec::new(),
                 host: Host::current(),
             };
             write_iteration(&paths, &iteration, &self.plan.redactor()).map_err(|source| {

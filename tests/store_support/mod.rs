@@ -81,6 +81,7 @@ pub fn iteration_with(at: IterationRef, verdict: Verdict, tests: Vec<TestResult>
         verdict,
         error: (verdict == Verdict::Error).then(|| "deploy failed".to_owned()),
         integrity: vec![],
+        probes: vec![],
         host: Host::current(),
         diff: Diff::default(),
         clusters: Vec::new(),
