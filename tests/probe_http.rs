@@ -333,3 +333,26 @@ async fn post_sends_its_body_and_headers() {
     spec.json_field = Some(("probe".into(), json!("abc")));
     assert_eq!(outcome(&run(&spec).await, "json probe"), Outcome::Passed);
 }
+
+#[tokio::test]
+async fn a_failed_tls_handshake_is_an_error_saying_tls() {
+    // A plain-HTTP server answering a TLS client hello: the handshake cannot succeed.
+    let addr = serve(Router::new().fallback(|| async { "plain" })).await;
+    let report = run(&spec(format!("https://{addr}/secure"))).await;
+
+    assert!(
+        matches!(
+            report.samples[0],
+            Sample::Failed {
+                kind: FailureKind::Tls,
+                ..
+            }
+        ),
+        "{report:?}"
+    );
+    let Outcome::Error { message, .. } = outcome(&report, "status") else {
+        panic!("expected an error: {report:?}");
+    };
+    let prefix = format!("GET /secure: TLS with {addr} failed: ");
+    assert!(message.starts_with(&prefix), "{message}");
+}

@@ -172,23 +172,23 @@ fn timed_out(spec: &HttpProbeSpec, target: &str) -> String {
     )
 }
 
-/// `err` and its sources, outermost first.
+/// `err` and its causes, outermost first. An `io::Error`'s `source()` skips the error it
+/// wraps (tokio-rustls wraps a `rustls::Error` in an io error, which hyper wraps again), so
+/// look inside io errors instead.
 fn causes<'e>(
     err: &'e (dyn std::error::Error + 'static),
 ) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
-    std::iter::successors(Some(err), |&e| e.source())
+    std::iter::successors(Some(err), |&e| match e.downcast_ref::<std::io::Error>() {
+        Some(io) => io
+            .get_ref()
+            .map(|inner| inner as &(dyn std::error::Error + 'static)),
+        None => e.source(),
+    })
 }
 
-/// The rustls error behind `err`, if any. tokio-rustls wraps it in an `io::Error`, whose
-/// `source()` skips the wrapped error itself, so look inside io errors too.
+/// The rustls error behind `err`, if any.
 fn tls_cause(err: &reqwest::Error) -> Option<&rustls::Error> {
-    causes(err).find_map(|e| {
-        e.downcast_ref::<rustls::Error>().or_else(|| {
-            e.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        })
-    })
+    causes(err).find_map(|e| e.downcast_ref::<rustls::Error>())
 }
 
 /// "error sending request: client error (Connect): …", every cause once.
