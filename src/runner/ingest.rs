@@ -75,7 +75,7 @@ pub fn ingest(
             };
         }
         SuiteRun::Ran(process) => Some(process),
-        SuiteRun::Imported => None,
+        SuiteRun::Imported | SuiteRun::Builtin { .. } => None,
     };
     let mut notes = Vec::new();
     if !junit.stale.is_empty() {
