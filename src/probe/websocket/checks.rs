@@ -277,7 +277,7 @@ impl WsReport {
             return Local::Fail(message.clone());
         }
         if c.not_json > 0 {
-            let first = c.unusable.iter().find(|u| u.starts_with("not JSON"));
+            let first = c.unusable.iter().find_map(|u| u.strip_prefix("not JSON: "));
             let n = c.not_json;
             let s = if n == 1 { "" } else { "s" };
             return Local::Fail(format!(
@@ -287,7 +287,7 @@ impl WsReport {
                 } else {
                     "were not JSON"
                 },
-                first.map_or("", String::as_str)
+                first.unwrap_or("")
             ));
         }
         Local::Pass(None)
