@@ -1,6 +1,7 @@
 //! The WebSocket probe against real servers on 127.0.0.1: what a report reader would see.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -90,7 +91,9 @@ async fn server() -> SocketAddr {
         .route("/refuse", get(refuse))
         .route("/auth", get(auth))
         .route("/huge", get(huge))
-        .route("/invalid", get(invalid));
+        .route("/invalid", get(invalid))
+        .route("/flood", get(flood))
+        .route("/every_other", get(every_other));
     serve(router).await
 }
 
@@ -135,6 +138,24 @@ async fn invalid(upgrade: WebSocketUpgrade) -> Response {
             })))
             .await;
     })
+}
+
+async fn flood(upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(|mut socket| async move {
+        after_first_message(&mut socket).await;
+        while socket.send(event("noise")).await.is_ok() {}
+    })
+}
+
+/// Every other connection crashes after its first event; the rest see the whole flow.
+async fn every_other(upgrade: WebSocketUpgrade) -> Response {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let crash = COUNT.fetch_add(1, Ordering::SeqCst) % 2 == 0;
+    if crash {
+        ws(&EVENTS[..1], Some((1011, "Internal error")))(upgrade).await
+    } else {
+        ws(&EVENTS, Some((1000, "")))(upgrade).await
+    }
 }
 
 fn spec(addr: SocketAddr, path: &str) -> WsProbeSpec {
@@ -378,11 +399,37 @@ async fn a_hundred_concurrent_connections_all_see_the_flow() {
 #[tokio::test]
 async fn failures_on_some_connections_are_counted() {
     let addr = server().await;
-    let mut spec = spec(addr, "/crash");
-    spec.connections = 3;
+    let mut spec = spec(addr, "/every_other");
+    spec.connections = 4;
     let checks = run_websocket(&spec).await.checks();
+    assert_eq!(check(&checks, "connect").outcome, Outcome::Passed);
+    assert_eq!(
+        check(&checks, "event agent_started").outcome,
+        Outcome::Passed
+    );
     assert_eq!(
         message(&checks, "event agent_completed"),
-        "3 of 3 connections: never arrived: connection closed with 1011 (Internal error) after agent_started"
+        "2 of 4 connections: never arrived: connection closed with 1011 (Internal error) after agent_started"
+    );
+    assert_eq!(
+        message(&checks, "close"),
+        "2 of 4 connections: server closed with 1011 (Internal error) after 1 of 5 events"
+    );
+}
+
+#[tokio::test]
+async fn a_flood_of_unexpected_events_ends_at_the_timeout_with_bounded_memory() {
+    let addr = server().await;
+    let mut spec = spec(addr, "/flood");
+    spec.timeout = Duration::from_millis(300);
+    let started = Instant::now();
+    let report = run_websocket(&spec).await;
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let connection = &report.connections[0];
+    assert!(connection.messages > connection.events.len());
+    assert!(connection.events.len() <= 256);
+    assert_eq!(
+        message(&report.checks(), "event agent_started"),
+        "never arrived within 300ms (last event: noise)"
     );
 }
