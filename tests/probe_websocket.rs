@@ -150,7 +150,7 @@ async fn flood(upgrade: WebSocketUpgrade) -> Response {
 /// Every other connection crashes after its first event; the rest see the whole flow.
 async fn every_other(upgrade: WebSocketUpgrade) -> Response {
     static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let crash = COUNT.fetch_add(1, Ordering::SeqCst) % 2 == 0;
+    let crash = COUNT.fetch_add(1, Ordering::SeqCst).is_multiple_of(2);
     if crash {
         ws(&EVENTS[..1], Some((1011, "Internal error")))(upgrade).await
     } else {
