@@ -28,7 +28,7 @@ fn event(name: &str) -> Message {
     Message::Text(format!(r#"{{"type":"{name}","payload":{{}}}}"#).into())
 }
 
-/// Waits for the client's first message, then runs `reply` on the socket.
+/// Waits for the client's first text message: the servers answer what the probe sends.
 async fn after_first_message(socket: &mut WebSocket) {
     while let Some(Ok(message)) = socket.recv().await {
         if matches!(message, Message::Text(_)) {
