@@ -10,8 +10,8 @@ use crate::model::{ResultSource, SuiteResult, SuiteRun};
 /// What one probe found.
 #[derive(Debug, Clone)]
 pub enum ProbeReport {
-    /// An HTTP probe's report.
-    Http(HttpReport),
+    /// An HTTP probe's report (boxed: it is several times the size of a WebSocket report).
+    Http(Box<HttpReport>),
     /// A WebSocket probe's report.
     WebSocket(WsReport),
 }

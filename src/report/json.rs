@@ -32,7 +32,7 @@ struct IterationJson<'a> {
     pass_rate: Option<f64>,
     suites: Vec<SuiteJson<'a>>,
     tests: Vec<TestJson<'a>>,
-    probes: [(); 0],
+    probes: Vec<super::probes::ProbeJson<'a>>,
     diff: DiffJson<'a>,
     clusters: Vec<ClusterJson<'a>>,
     resolved_clusters: &'a [ResolvedCluster],
@@ -134,7 +134,7 @@ pub fn render(iteration: &Iteration) -> String {
                 attempts: test.attempts,
             })
             .collect(),
-        probes: [],
+        probes: super::probes::json(&iteration.probes),
         diff: diff(&iteration.diff),
         clusters: iteration
             .clusters

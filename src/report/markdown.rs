@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::actions::next_actions;
 use super::changes;
+use super::probes;
 use super::text::{cell, duration, fenced, first_lines, percent};
 use crate::integrity::bytes;
 use crate::model::{Iteration, ResultSource, Totals};
@@ -20,6 +21,7 @@ pub fn render(iteration: &Iteration) -> String {
     suites(&mut out, iteration);
     changes::what_changed(&mut out, &iteration.diff, &iteration.totals);
     changes::primary_issues(&mut out, &iteration.clusters, &iteration.resolved_clusters);
+    probes::section(&mut out, &iteration.probes);
     failures(&mut out, iteration);
     integrity(&mut out, iteration);
     environment(&mut out, iteration);

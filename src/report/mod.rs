@@ -8,6 +8,8 @@ pub mod files;
 pub mod index;
 pub mod json;
 pub mod markdown;
+mod probes;
+mod probes_ws;
 pub mod text;
 
 pub use actions::next_actions;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::text::cell;
 use crate::probe::ProbeReport;
-use crate::probe::http::{HttpReport, Sample};
+use crate::probe::http::{FailureKind, HttpReport, Sample};
 use crate::probe::websocket::WsReport;
 
 /// Renders the Probes section; nothing when the loop has no probes.
@@ -19,12 +19,15 @@ pub fn section(out: &mut String, probes: &[(String, ProbeReport)]) {
     let http: Vec<&HttpReport> = probes
         .iter()
         .filter_map(|(_, r)| match r {
-            ProbeReport::Http(h) => Some(h),
+            ProbeReport::Http(h) => Some(h.as_ref()),
             ProbeReport::WebSocket(_) => None,
         })
         .collect();
     if !http.is_empty() {
-        let _ = writeln!(out, "| Probe | Endpoint | Got | Expected | Latency min / avg / max |");
+        let _ = writeln!(
+            out,
+            "| Probe | Endpoint | Got | Expected | Latency min / avg / max |"
+        );
         let _ = writeln!(out, "| --- | --- | --- | --- | ---: |");
         for report in http {
             let latency = report.latency.as_ref().map_or_else(
@@ -60,7 +63,13 @@ fn got(report: &HttpReport) -> String {
     for sample in &report.samples {
         let text = match sample {
             Sample::Answered { status, .. } => status.to_string(),
-            Sample::Failed { kind, .. } => format!("{kind:?}").to_lowercase(),
+            Sample::Failed { kind, .. } => match kind {
+                FailureKind::Connect => "connection failed",
+                FailureKind::Timeout => "timed out",
+                FailureKind::Tls => "TLS failed",
+                FailureKind::Other => "error",
+            }
+            .to_owned(),
         };
         if !seen.contains(&text) {
             seen.push(text);
@@ -73,7 +82,12 @@ fn expected(report: &HttpReport) -> String {
     if report.expect_status.is_empty() {
         return "2xx".to_owned();
     }
-    report.expect_status.iter().map(u16::to_string).collect::<Vec<_>>().join(" or ")
+    report
+        .expect_status
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// `12.3 ms`.

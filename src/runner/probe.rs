@@ -43,7 +43,7 @@ pub async fn run_probe(
                 samples: *samples,
                 redactor: redactor.clone(),
             };
-            ProbeReport::Http(run_http(&spec, client).await)
+            ProbeReport::Http(Box::new(run_http(&spec, client).await))
         }
         ProbeKind::WebSocket {
             send,
