@@ -10,7 +10,7 @@ use crate::model::{
 };
 
 /// Goes up on any change to the JSON's shape.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct IterationJson<'a> {
