@@ -387,3 +387,62 @@ fn keep_iterations_prunes_old_results_and_logs_but_keeps_the_index_rows() {
         serde_json::json!({"loop": 1, "iteration": 1})
     );
 }
+
+#[test]
+fn concurrent_runs_of_other_loops_leave_a_running_iteration_alone_and_the_same_loop_is_refused() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    let root = Root::new();
+    root.write_loop(
+        "slow",
+        "[[suite]]\nname = \"s\"\ncommand = [\"sh\", \"-c\", \"touch started; sleep 300\"]\n",
+    );
+    root.write_loop("quick", "[[suite]]\nname = \"q\"\ncommand = [\"true\"]\n");
+    let slow = std::process::Command::new(env!("CARGO_BIN_EXE_greenloop"))
+        .args(["run", "slow"])
+        .current_dir(root.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !root.path().join("started").exists() {
+        assert!(Instant::now() < deadline, "the slow suite never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let again = root.greenloop(&["run", "slow"]);
+    assert_eq!(code(&again), 3, "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stderr)
+            .contains("loop `slow` is already running in another greenloop process"),
+        "{}",
+        text(&again)
+    );
+    let other = root.greenloop(&["run", "quick"]);
+    assert_eq!(
+        code(&other),
+        0,
+        "another loop runs meanwhile: {}",
+        text(&other)
+    );
+
+    kill(Pid::from_raw(slow.id() as i32), Signal::SIGTERM).unwrap();
+    let output = slow.wait_with_output().unwrap();
+    assert_eq!(
+        code(&output),
+        130,
+        "the slow run still records its own iteration: {}",
+        text(&output)
+    );
+    let json = root.latest_json("slow");
+    assert_eq!(
+        (json["iteration"].as_u64(), json["verdict"].as_str()),
+        (Some(1), Some("interrupted"))
+    );
+    assert!(
+        json["error"].is_null(),
+        "interrupted by its signal, not recovered as a crash: {json}"
+    );
+}

@@ -158,13 +158,20 @@ fn a_crashed_iteration_is_recovered_as_interrupted_and_numbering_continues() {
         .begin_iteration(&name(), false, "schedule", time(at(1, 3), 0))
         .unwrap_err();
     assert!(matches!(err, StoreError::StillRunning { at, .. } if at == second));
-    let recovered = store.recover_interrupted().unwrap();
+    let recovered = store.recover_interrupted(&name()).unwrap();
     assert_eq!(recovered.len(), 1);
     assert_eq!(recovered[0].loop_name, name());
     assert_eq!(recovered[0].at, at(1, 2));
     assert_eq!(recovered[0].trigger, "manual (api)");
     assert_eq!(recovered[0].started_at, time(at(1, 2), 0));
-    assert!(store.recover_interrupted().unwrap().is_empty());
+    assert!(store.recover_interrupted(&name()).unwrap().is_empty());
+    // Recovery is per loop: another definition's running iteration is not this loop's to mark.
+    let other = greenloop::model::LoopName::new("other").unwrap();
+    store
+        .begin_iteration(&other, false, "manual (cli)", time(at(1, 1), 0))
+        .unwrap();
+    assert!(store.recover_interrupted(&name()).unwrap().is_empty());
+    assert_eq!(store.recover_interrupted(&other).unwrap().len(), 1);
 
     let history = store.history(&name()).unwrap();
     assert_eq!(history[0].at, at(1, 2));

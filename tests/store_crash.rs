@@ -114,7 +114,7 @@ fn finish_iteration_is_all_or_nothing_under_kill_9() {
     assert_eq!(sql_text(&path, "PRAGMA integrity_check"), "ok");
     let results = sql_int(&path, "SELECT count(*) FROM results");
     let suites = sql_int(&path, "SELECT count(*) FROM suite_results");
-    let recovered = store.recover_interrupted().unwrap();
+    let recovered = store.recover_interrupted(&name()).unwrap();
     println!("after the kill: {results} results, {suites} suites recorded");
     if results == 0 {
         // None of it: the iteration is still running, so recovery finds it.

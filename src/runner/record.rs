@@ -1,10 +1,12 @@
 //! Recording iterations: the history store around a run, and everything derived from it —
 //! diff, clusters, verdict, integrity, reports, the index, retention, and crash recovery.
 
+use std::fs::File;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use nix::fcntl::{Flock, FlockArg};
 
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::model::{Host, Iteration, IterationRef, Previous, SuiteResult, Totals, Verdict};
@@ -32,6 +34,23 @@ pub enum RecordError {
     /// The HTTP client for probes could not be built (no usable TLS configuration).
     #[error("failed to prepare the HTTP client for probes")]
     Probes(#[source] crate::probe::http::ClientError),
+    /// Another greenloop process is running an iteration of this loop right now.
+    #[error("loop `{loop_name}` is already running in another greenloop process (it holds {path})")]
+    Busy {
+        /// The loop definition.
+        loop_name: crate::model::LoopName,
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// The loop's lock file could not be opened.
+    #[error("failed to lock {path}")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// A report or log directory could not be written.
     #[error("failed to write reports to {path}")]
     Report {
@@ -56,18 +75,24 @@ pub struct Begun {
     previous: Option<Previous>,
 }
 
-/// The history store opened for one loop definition.
+/// The history store opened for one loop definition, holding that loop's run lock.
 pub struct Recorder<'a> {
+    /// Held while this process runs the loop: one iteration of a loop at a time across
+    /// processes, and proof for crash recovery that nothing else is running it.
+    _lock: Flock<File>,
     store: Store,
     config: &'a DaemonConfig,
     plan: &'a LoopPlan,
 }
 
 impl<'a> Recorder<'a> {
-    /// Opens the store and first writes reports for any iteration a crash left running.
+    /// Takes the loop's run lock, opens the store, and first writes reports for any iteration
+    /// of this loop a crash left running.
     pub fn open(config: &'a DaemonConfig, plan: &'a LoopPlan) -> Result<Self, RecordError> {
+        let lock = lock_loop(config, &plan.name)?;
         let store = Store::open(&config.database())?;
         let mut recorder = Self {
+            _lock: lock,
             store,
             config,
             plan,
@@ -195,11 +220,7 @@ impl<'a> Recorder<'a> {
 
     /// Marks iterations a crash left running as interrupted and writes their reports.
     fn recover(&mut self) -> Result<(), RecordError> {
-        for lost in self.store.recover_interrupted()? {
-            if lost.loop_name != self.plan.name {
-                // Another definition's: its own next run writes its report.
-                continue;
-            }
+        for lost in self.store.recover_interrupted(&self.plan.name)? {
             let paths = ReportPaths::new(
                 &self.config.reports_dir,
                 &self.plan.name,
@@ -267,4 +288,31 @@ impl<'a> Recorder<'a> {
         }
         Ok(())
     }
+}
+
+/// Takes `state/<loop>.lock` without waiting; the kernel releases it when this process ends,
+/// however it ends, so a crash never leaves a loop locked.
+fn lock_loop(
+    config: &DaemonConfig,
+    name: &crate::model::LoopName,
+) -> Result<Flock<File>, RecordError> {
+    let path = config.state_dir.join(format!("{name}.lock"));
+    let lock_error = |source| RecordError::Lock {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&config.state_dir).map_err(lock_error)?;
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(lock_error)?;
+    Flock::lock(file, FlockArg::LockExclusiveNonblock).map_err(|(_, errno)| match errno {
+        nix::errno::Errno::EWOULDBLOCK => RecordError::Busy {
+            loop_name: name.clone(),
+            path: path.clone(),
+        },
+        other => lock_error(other.into()),
+    })
 }

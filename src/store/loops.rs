@@ -31,18 +31,25 @@ pub struct Interrupted {
 }
 
 impl Store {
-    /// Finds iterations left `running` by a crash, marks them `interrupted` (one transaction),
-    /// returns them so the caller can write their reports. Their loops stay open.
+    /// Finds iterations of `loop_name` left `running` by a crash, marks them `interrupted` (one
+    /// transaction), and returns them so the caller can write their reports. Their loop stays
+    /// open.
     ///
-    /// Call it once at start-up, before any iteration begins: an iteration running in another
-    /// live process would be marked too.
-    pub fn recover_interrupted(&mut self) -> Result<Vec<Interrupted>, StoreError> {
-        let error = self.error("recover interrupted iterations");
+    /// Only call it while holding the loop's run lock (`runner::record`): then no live process
+    /// is running that loop, so whatever is still running was left by a crash.
+    pub fn recover_interrupted(
+        &mut self,
+        loop_name: &LoopName,
+    ) -> Result<Vec<Interrupted>, StoreError> {
+        let error = self.error(format!(
+            "recover interrupted iterations of loop {loop_name}"
+        ));
         let tx = self.write().map_err(&error)?;
-        let found = running(&tx).map_err(&error)?;
+        let found = running(&tx, loop_name).map_err(&error)?;
         tx.execute(
-            "UPDATE iterations SET verdict = 'interrupted' WHERE verdict IS NULL",
-            [],
+            "UPDATE iterations SET verdict = 'interrupted' WHERE verdict IS NULL
+             AND loop_id IN (SELECT id FROM loops WHERE loop_name = ?1)",
+            [loop_name.as_str()],
         )
         .map_err(&error)?;
         tx.commit().map_err(error)?;
@@ -166,13 +173,13 @@ fn running_of(conn: &Connection, loop_name: &LoopName) -> rusqlite::Result<Optio
     .optional()
 }
 
-fn running(conn: &Connection) -> rusqlite::Result<Vec<Interrupted>> {
+fn running(conn: &Connection, loop_name: &LoopName) -> rusqlite::Result<Vec<Interrupted>> {
     let mut statement = conn.prepare(
         "SELECT l.loop_name, l.number, i.number, i.started_at, i.trigger
          FROM iterations i JOIN loops l ON l.id = i.loop_id
-         WHERE i.verdict IS NULL ORDER BY l.loop_name, l.number, i.number",
+         WHERE i.verdict IS NULL AND l.loop_name = ?1 ORDER BY l.number, i.number",
     )?;
-    let rows = statement.query_map([], |r| {
+    let rows = statement.query_map([loop_name.as_str()], |r| {
         Ok(Interrupted {
             loop_name: codec::loop_name(&r.get::<_, String>(0)?, 0)?,
             at: IterationRef {
