@@ -92,6 +92,10 @@ timeout = "5s"
     assert_eq!(code(&output), 1, "{}", text(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
+        stderr.contains("staging: Loop 1 / Iteration 1 — 0 suites, 3 probes"),
+        "{stderr}"
+    );
+    assert!(
         stderr.contains("✔ probe health — 1/1 checks passed"),
         "{stderr}"
     );

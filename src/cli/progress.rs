@@ -15,9 +15,15 @@ pub async fn print_progress(loop_name: String, mut events: UnboundedReceiver<Eve
                 loop_number,
                 iteration,
                 suites,
+                probes,
             } => format!(
-                "{loop_name}: Loop {loop_number} / Iteration {iteration} — {suites} suite{}",
-                if suites == 1 { "" } else { "s" }
+                "{loop_name}: Loop {loop_number} / Iteration {iteration} — {}{}",
+                plural(suites, "suite"),
+                if probes > 0 {
+                    format!(", {}", plural(probes, "probe"))
+                } else {
+                    String::new()
+                }
             ),
             Event::SuiteStarted { name } => format!("  ▶ {name} started"),
             Event::SuiteFinished {
@@ -44,6 +50,11 @@ pub async fn print_progress(loop_name: String, mut events: UnboundedReceiver<Eve
         };
         let _ = writeln!(std::io::stderr(), "{line}");
     }
+}
+
+/// "1 suite", "3 probes".
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 fn mark(status: SuiteStatus) -> &'static str {

@@ -14,6 +14,7 @@ pub enum Event {
         loop_number: u32,
         iteration: u32,
         suites: usize,
+        probes: usize,
     },
     /// A suite's process is starting.
     SuiteStarted { name: String },

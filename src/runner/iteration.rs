@@ -44,7 +44,8 @@ pub async fn run_iteration(
     events.emit(Event::IterationStarted {
         loop_number: begun.at.loop_number,
         iteration: begun.at.iteration,
-        suites: plan.suites.len() + plan.probes.len(),
+        suites: plan.suites.len(),
+        probes: plan.probes.len(),
     });
     let ctx = suite_context(config, plan, begun.at, &paths, cancel);
     let client = crate::probe::http::client().map_err(IterationError::Probes)?;
