@@ -11,9 +11,21 @@ pub struct Args {
     /// The directory greenloop works in: config/, loops/, reports/ and state/ live under it.
     #[arg(long, global = true, env = "GREENLOOP_ROOT", default_value = ".")]
     pub root: PathBuf,
+    /// How logs on stderr look: `text`, or `json` (one object per line, for containers).
+    #[arg(long, global = true, env = "GREENLOOP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The log format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// The subcommands.
@@ -33,6 +45,43 @@ pub enum Command {
     },
     /// Validate config/greenloop.toml and every loop file; errors name file:line:column.
     Check,
+    /// The daemon: schedules, triggers, the HTTP API. Stops cleanly on SIGTERM or SIGINT.
+    Serve,
+    /// Ask the running daemon to start the next iteration of a loop.
+    ///
+    /// Exits 0 when accepted (started or queued), 2 for an unknown loop or a loop file that
+    /// does not validate, 3 when no daemon answers, 4 when the loop is busy and its `on_busy`
+    /// is `skip`. With `--wait`, follows the iteration and exits like `run`.
+    Trigger {
+        /// The loop definition.
+        #[arg(value_name = "LOOP")]
+        name: String,
+        /// Close the open loop and start Iteration 1 of a new one.
+        #[arg(long)]
+        new_loop: bool,
+        /// Stream the iteration's progress and exit with its verdict, like `run`.
+        #[arg(long)]
+        wait: bool,
+        /// The daemon's address (default: from `[server] listen`).
+        #[arg(long, env = "GREENLOOP_URL")]
+        url: Option<String>,
+    },
+    /// What is running, open loops and last verdicts: from the daemon, or from the history
+    /// store when no daemon runs.
+    Status {
+        /// Only this loop definition.
+        #[arg(value_name = "LOOP")]
+        name: Option<String>,
+        /// The daemon's address (default: from `[server] listen`).
+        #[arg(long, env = "GREENLOOP_URL")]
+        url: Option<String>,
+    },
+    /// Exit 0 when the daemon answers `/healthz` (for container health checks).
+    Healthcheck {
+        /// The daemon's address (default: from `[server] listen`).
+        #[arg(long, env = "GREENLOOP_URL")]
+        url: Option<String>,
+    },
     /// Show a loop definition's iterations (newest first), or one test across them.
     History {
         /// The loop definition.

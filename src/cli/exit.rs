@@ -7,6 +7,9 @@ use crate::model::Verdict;
 /// A usage or config error.
 pub const USAGE: u8 = 2;
 
+/// `greenloop trigger`: the loop is busy and its `on_busy` is `skip`.
+pub const SKIPPED: u8 = 4;
+
 /// The exit code of `greenloop run` for an iteration with `verdict`.
 pub fn for_verdict(verdict: Verdict) -> ExitCode {
     ExitCode::from(match verdict {

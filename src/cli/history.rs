@@ -76,7 +76,7 @@ pub fn test_table(rows: &[TestHistoryRow]) -> String {
 }
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
-fn columns<const N: usize>(rows: &[[String; N]]) -> String {
+pub(super) fn columns<const N: usize>(rows: &[[String; N]]) -> String {
     let mut widths = [0; N];
     for row in rows {
         for (i, cell) in row.iter().enumerate() {

@@ -2,21 +2,25 @@
 
 mod args;
 mod commands;
+mod daemon_client;
 mod exit;
 mod history;
 mod progress;
 mod records;
+mod serve;
+mod status;
+mod trigger;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Args, Command};
+pub use args::{Args, Command, LogFormat};
 
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
     let args = Args::parse();
-    init_logging();
+    init_logging(args.log_format, matches!(args.command, Command::Serve));
     let root = match std::path::absolute(&args.root) {
         Ok(root) => root,
         Err(e) => {
@@ -27,12 +31,32 @@ pub fn main() -> ExitCode {
             return exit::usage();
         }
     };
+    let runtime = || tokio::runtime::Runtime::new().expect("failed to start the tokio runtime");
     match args.command {
         Command::Check => commands::check(&root),
+        Command::Serve => exit::or_failure(runtime().block_on(serve::serve(&root))),
+        Command::Trigger {
+            name,
+            new_loop,
+            wait,
+            url,
+        } => exit::or_failure(runtime().block_on(trigger::trigger(
+            &root,
+            &name,
+            new_loop,
+            wait,
+            url.as_deref(),
+        ))),
+        Command::Status { name, url } => exit::or_failure(runtime().block_on(status::status(
+            &root,
+            name.as_deref(),
+            url.as_deref(),
+        ))),
+        Command::Healthcheck { url } => {
+            exit::or_failure(runtime().block_on(serve::healthcheck(&root, url.as_deref())))
+        }
         Command::Run { name, new_loop } => {
-            let runtime =
-                tokio::runtime::Runtime::new().expect("failed to start the tokio runtime");
-            exit::or_failure(runtime.block_on(commands::run(&root, &name, new_loop)))
+            exit::or_failure(runtime().block_on(commands::run(&root, &name, new_loop)))
         }
         Command::Import {
             name,
@@ -47,12 +71,18 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr, filtered by `GREENLOOP_LOG` (default `warn`).
-fn init_logging() {
+/// Logs go to stderr as text or JSON, filtered by `GREENLOOP_LOG` (default `info` for the
+/// daemon, `warn` for the other commands, whose own output says what happened).
+fn init_logging(format: LogFormat, daemon: bool) {
+    let default = if daemon { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("GREENLOOP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
 }

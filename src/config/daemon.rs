@@ -30,6 +30,8 @@ pub struct DaemonConfig {
     pub max_concurrent_loops: u32,
     /// `[limits] kill_grace`.
     pub kill_grace: Duration,
+    /// `[limits] shutdown_grace`.
+    pub shutdown_grace: Duration,
     /// `[limits] log_head`.
     pub log_head: u64,
     /// `[limits] log_tail`.
@@ -89,6 +91,12 @@ pub fn validate(raw: RawDaemon, root: &Path, check: &mut Checker) -> Option<Daem
         .map_or(Some(defaults::KILL_GRACE), |g| {
             check.duration(g, "kill_grace")
         });
+    let shutdown_grace = limits
+        .shutdown_grace
+        .as_ref()
+        .map_or(Some(defaults::SHUTDOWN_GRACE), |g| {
+            check.duration(g, "shutdown_grace")
+        });
     let log_head = limits
         .log_head
         .as_ref()
@@ -113,6 +121,7 @@ pub fn validate(raw: RawDaemon, root: &Path, check: &mut Checker) -> Option<Daem
         state_dir: dir(&raw.paths.state, defaults::STATE_DIR),
         max_concurrent_loops,
         kill_grace: kill_grace?,
+        shutdown_grace: shutdown_grace?,
         log_head: log_head?,
         log_tail: log_tail?,
     })

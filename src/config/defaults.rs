@@ -16,6 +16,9 @@ pub const CONFIG_FILE: &str = "config/greenloop.toml";
 pub const MAX_CONCURRENT_LOOPS: u32 = 2;
 /// `[limits] kill_grace`: between SIGTERM and SIGKILL of a suite's process group.
 pub const KILL_GRACE: Duration = Duration::from_secs(5);
+/// `[limits] shutdown_grace`: how long `serve` waits, after SIGTERM, for running iterations
+/// to kill their suites and write their interrupted reports.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// `[limits] log_head`: bytes of a suite's output kept from its start.
 pub const LOG_HEAD: u64 = 1024 * 1024;
 /// `[limits] log_tail`: bytes of a suite's output kept from its end.

@@ -101,6 +101,7 @@ pub struct RawPaths {
 pub struct RawLimits {
     pub max_concurrent_loops: Option<Spanned<u32>>,
     pub kill_grace: Option<Spanned<String>>,
+    pub shutdown_grace: Option<Spanned<String>>,
     pub log_head: Option<Spanned<String>>,
     pub log_tail: Option<Spanned<String>>,
 }

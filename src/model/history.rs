@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::suite::SuiteStatus;
 use super::test::{TestId, TestStatus};
 use super::verdict::{Totals, Verdict};
 
 /// Loop L, Iteration I. Orders by loop, then iteration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct IterationRef {
     /// The loop's number, from 1.
     #[serde(rename = "loop")]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::test::{TestResult, TestStatus};
 
 /// The verdict of a whole iteration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Every test passed or was skipped and every critical suite passed.

@@ -14,3 +14,4 @@ pub mod suite;
 pub use events::{Event, Events};
 pub use iteration::{Finished, IterationError, Request, import_iteration, run_iteration};
 pub use process::{LogLimit, ProcessError, ProcessOutcome, ProcessSpec};
+pub use record::recover;

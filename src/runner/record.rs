@@ -290,6 +290,12 @@ impl<'a> Recorder<'a> {
     }
 }
 
+/// Marks iterations of `plan` a crash left running as interrupted and writes their reports
+/// (what the daemon does for every loop at start).
+pub fn recover(config: &DaemonConfig, plan: &LoopPlan) -> Result<(), RecordError> {
+    Recorder::open(config, plan).map(drop)
+}
+
 /// Takes `state/<loop>.lock` without waiting; the kernel releases it when this process ends,
 /// however it ends, so a crash never leaves a loop locked.
 fn lock_loop(

@@ -122,6 +122,33 @@ impl Store {
         Ok(Some(number))
     }
 
+    /// The numbers the next iteration of `loop_name` would get now (what `begin_iteration`
+    /// would reserve), without reserving them.
+    pub fn next_iteration(
+        &self,
+        loop_name: &LoopName,
+        new_loop: bool,
+    ) -> Result<IterationRef, StoreError> {
+        if let Some(open) = self.open_loop(loop_name)?.filter(|_| !new_loop) {
+            return Ok(IterationRef {
+                loop_number: open.loop_number,
+                iteration: open.iteration + 1,
+            });
+        }
+        let last: u32 = self
+            .conn
+            .query_row(
+                "SELECT coalesce(max(number), 0) FROM loops WHERE loop_name = ?1",
+                [loop_name.as_str()],
+                |r| r.get(0),
+            )
+            .map_err(self.error(format!("read the loops of {loop_name}")))?;
+        Ok(IterationRef {
+            loop_number: last + 1,
+            iteration: 1,
+        })
+    }
+
     /// The open loop's number and how many iterations it has, if any.
     pub fn open_loop(&self, loop_name: &LoopName) -> Result<Option<IterationRef>, StoreError> {
         self.conn

@@ -39,6 +39,19 @@ impl Store {
         load_previous(&self.conn, row, at).map(Some).map_err(error)
     }
 
+    /// Every loop definition with history, sorted.
+    pub fn loop_names(&self) -> Result<Vec<LoopName>, StoreError> {
+        let read = || -> rusqlite::Result<Vec<LoopName>> {
+            let mut statement = self
+                .conn
+                .prepare_cached("SELECT DISTINCT loop_name FROM loops ORDER BY loop_name")?;
+            let rows =
+                statement.query_map([], |row| codec::loop_name(&row.get::<_, String>(0)?, 0))?;
+            rows.collect()
+        };
+        read().map_err(self.error("list the loop definitions with history".to_owned()))
+    }
+
     /// Every iteration's summary row, newest first.
     pub fn history(&self, loop_name: &LoopName) -> Result<Vec<IterationSummary>, StoreError> {
         let read = || -> rusqlite::Result<Vec<IterationSummary>> {

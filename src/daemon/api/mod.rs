@@ -1,0 +1,68 @@
+//! The HTTP API of `greenloop serve` (axum): JSON everywhere, errors as `{"error": "…"}`.
+
+mod auth;
+mod error;
+mod events;
+mod loops;
+mod metrics;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
+
+use super::coordinator::Handle;
+use super::feed::Feed;
+use crate::config::DaemonConfig;
+
+/// The largest request body accepted (a trigger's body is a few bytes of JSON).
+const BODY_LIMIT: usize = 16 * 1024;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    /// The daemon's settings.
+    pub config: Arc<DaemonConfig>,
+    /// The coordinator.
+    pub coordinator: Handle,
+    /// Live events.
+    pub feed: Feed,
+    /// Cancelled when the daemon stops: closes event streams.
+    pub stopping: CancellationToken,
+}
+
+/// Every route; `/healthz` needs no token, everything else goes through [`auth`].
+pub fn router(state: ApiState) -> Router {
+    let api = Router::new()
+        .route("/api/v1/loops", get(loops::index))
+        .route("/api/v1/loops/{name}", get(loops::one))
+        .route(
+            "/api/v1/loops/{name}/iterations",
+            post(loops::trigger).get(loops::history),
+        )
+        .route(
+            "/api/v1/loops/{name}/iterations/{loop}/{iteration}",
+            get(loops::iteration_json),
+        )
+        .route(
+            "/api/v1/loops/{name}/iterations/{loop}/{iteration}/report",
+            get(loops::iteration_report),
+        )
+        .route("/api/v1/events", get(events::stream))
+        .route("/metrics", get(metrics::render))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
+    Router::new()
+        .route(
+            "/healthz",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .merge(api)
+        .fallback(|| async { error::ApiError::not_found("no such endpoint") })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
