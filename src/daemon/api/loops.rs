@@ -147,11 +147,15 @@ async fn report_file(
     let Some(row) = rows.into_iter().find(|row| row.at == at) else {
         return Err(ApiError::not_found(format!("{name} has no {at}")));
     };
-    let Some(stem) = row.report_stem else {
+    if row.verdict.is_none() {
         return Err(ApiError::not_found(format!(
             "{at} of {name} has no report yet (it is still running)"
         )));
-    };
+    }
+    // Iterations recovered after a crash have a report but no stem recorded.
+    let stem = row
+        .report_stem
+        .unwrap_or_else(|| crate::report::files::stem(at, row.started_at));
     let path = state
         .config
         .reports_dir

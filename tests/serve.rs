@@ -1,0 +1,166 @@
+//! `greenloop serve` as a real process: SIGTERM during an iteration writes an interrupted
+//! report and exits within the grace period; kill -9 and a restart keep history and numbering.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Root, process_gone};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+/// A root whose daemon listens on a free port, with short grace periods.
+fn root_with_port() -> (Root, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let root = Root::new();
+    root.write(
+        "config/greenloop.toml",
+        &format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n[limits]\nkill_grace = \"1s\"\nshutdown_grace = \"10s\"\n"
+        ),
+    );
+    // The suite writes its pid (`$$$$` is `$$` after template expansion), then hangs: the iteration is running until something stops it.
+    root.write_loop(
+        "long",
+        "[[suite]]\nname = \"hang\"\ncommand = [\"sh\", \"-c\", \"echo $$$$ > suite.pid; exec sleep 60\"]\n",
+    );
+    (root, port)
+}
+
+fn serve(root: &Root) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_greenloop"))
+        .arg("serve")
+        .current_dir(root.path())
+        .env_remove("GREENLOOP_ROOT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start greenloop serve")
+}
+
+fn http(port: u16, method: &str, path: &str) -> (u16, Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let client = reqwest::Client::new();
+        let request = if method == "POST" {
+            client.post(url)
+        } else {
+            client.get(url)
+        };
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let text = response.text().await.unwrap();
+                (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+            }
+            Err(_) => (0, Value::Null),
+        }
+    })
+}
+
+fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !ready() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Starts serve and waits until the suite of a triggered iteration runs; returns the suite pid.
+fn start_iteration(root: &Root, port: u16, expect: (u64, u64)) -> (Child, i32) {
+    let daemon = serve(root);
+    wait_for("the daemon answering", Duration::from_secs(20), || {
+        http(port, "GET", "/healthz").0 == 200
+    });
+    let _ = std::fs::remove_file(root.path().join("suite.pid"));
+    let (status, accepted) = http(port, "POST", "/api/v1/loops/long/iterations");
+    assert_eq!(status, 202, "{accepted}");
+    assert_eq!(
+        (
+            accepted["loop"].as_u64().unwrap(),
+            accepted["iteration"].as_u64().unwrap()
+        ),
+        expect
+    );
+    let pid_file = root.path().join("suite.pid");
+    let mut pid = 0;
+    wait_for("the suite starting", Duration::from_secs(20), || {
+        pid = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0);
+        pid > 0
+    });
+    (daemon, pid)
+}
+
+#[test]
+fn sigterm_interrupts_the_running_iteration_writes_its_report_and_exits_in_time() {
+    let (root, port) = root_with_port();
+    let (mut daemon, suite) = start_iteration(&root, port, (1, 1));
+
+    let asked = Instant::now();
+    kill(Pid::from_raw(daemon.id() as i32), Signal::SIGTERM).unwrap();
+    let mut status = None;
+    wait_for("the daemon exiting", Duration::from_secs(10), || {
+        status = daemon.try_wait().unwrap();
+        status.is_some()
+    });
+    assert!(
+        status.unwrap().success(),
+        "a clean stop exits 0: {status:?}"
+    );
+    assert!(asked.elapsed() < Duration::from_secs(10));
+    assert!(process_gone(suite), "the suite's process was killed");
+
+    let json = root.latest_json("long");
+    assert_eq!(json["verdict"], "interrupted");
+    assert_eq!(
+        (json["loop"].as_u64(), json["iteration"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(root.latest_md("long").contains("interrupted"));
+}
+
+#[test]
+fn after_kill_9_a_restart_reports_the_lost_iteration_and_numbering_goes_on() {
+    let (root, port) = root_with_port();
+    let (mut daemon, suite) = start_iteration(&root, port, (1, 1));
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+    // SIGKILL gives the daemon no chance to stop its suites; the container's init does.
+    let _ = kill(Pid::from_raw(-suite), Signal::SIGKILL);
+
+    let (mut daemon, suite) = start_iteration(&root, port, (1, 2));
+    let (status, rows) = http(port, "GET", "/api/v1/loops/long/iterations");
+    assert_eq!(status, 200);
+    let first = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["at"]["iteration"] == 1)
+        .expect("iteration 1 is still in the history")
+        .clone();
+    assert_eq!(first["verdict"], "interrupted", "{first}");
+    let (status, report) = http(port, "GET", "/api/v1/loops/long/iterations/1/1");
+    assert_eq!(status, 200);
+    assert_eq!(report["verdict"], "interrupted");
+
+    kill(Pid::from_raw(daemon.id() as i32), Signal::SIGTERM).unwrap();
+    daemon.wait().unwrap();
+    assert!(process_gone(suite));
+    assert_eq!(root.latest_json("long")["iteration"], 2);
+}
