@@ -26,7 +26,8 @@ impl Schedule {
     /// `expr` has 6 or 7 fields, seconds first and an optional year; a classic 5-field crontab
     /// line (`m h dom mon dow`) fires at second 0. Day of month and day of week must both
     /// match (`0 0 0 1 * MON` fires only on a 1st that is a Monday), as in
-    /// tokio-cron-scheduler. An expression that never fires from now on is an error.
+    /// tokio-cron-scheduler. An expression that never fires from now on is an error. Errors
+    /// are whole messages for the user, croner's own words included.
     pub fn parse(expr: &str, tz: Option<&str>) -> Result<Schedule, String> {
         let zone = match tz {
             Some(name) => parse_zone(name)?,
@@ -50,7 +51,14 @@ impl Schedule {
             .dom_and_dow(true)
             .build()
             .parse(&pattern)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| {
+                format!(
+                    "`schedule` is not a valid cron expression: {} (fields: second minute hour \
+                     day-of-month month day-of-week [year], as in \"0 0 */6 * * *\"; a 5-field \
+                     crontab line works too)",
+                    e.to_string().trim_end_matches('.')
+                )
+            })?;
         let schedule = Schedule {
             expr: expr.trim().to_owned(),
             fixed_time: names_times_of_day(&pattern, &cron),
@@ -58,7 +66,7 @@ impl Schedule {
             zone,
         };
         if schedule.next_after(Utc::now()).is_none() {
-            return Err("it never fires: no date from now on matches it".to_owned());
+            return Err("`schedule` never fires: no date from now on matches it".to_owned());
         }
         Ok(schedule)
     }
