@@ -135,6 +135,27 @@ mod tests {
         assert_eq!(five.expr(), "30 2 * * *");
     }
 
+    /// Every form the README's Schedules section promises.
+    #[test]
+    fn the_documented_forms_parse() {
+        for expr in [
+            "0 0 9 * * MON-FRI",
+            "0 0 */6 * * *",
+            "0 0 0 1 JAN *",
+            "0 0 0 L * *",
+            "0 0 0 15W * *",
+            "0 0 0 * * FRI#2",
+            "0 0 0 1 1 * 2030",
+            "@hourly",
+            "@daily",
+            "@weekly",
+            "@monthly",
+            "@yearly",
+        ] {
+            assert!(Schedule::parse(expr, None).is_ok(), "{expr}");
+        }
+    }
+
     #[test]
     fn croner_messages_reach_the_user() {
         let err = Schedule::parse("every day", None).unwrap_err();
