@@ -114,6 +114,7 @@ impl Armer {
         // not fire again for every time it missed.
         if let Err(e) = self.arm(&due.loop_name, armed.at.max(Utc::now())).await {
             tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "schedule stopped");
+            entry.armed.send_replace(None);
         }
         if self.fire.send(due.loop_name).is_err() {
             tracing::debug!("no one takes triggers any more");
@@ -125,7 +126,11 @@ impl Armer {
         let Some(entry) = self.entries.get(loop_name) else {
             return Ok(());
         };
-        let Some(at) = entry.schedule.next_after(after) else {
+        // A time too far away for the monotonic clock (centuries) is as good as never.
+        let armable = entry.schedule.next_after(after).and_then(|at| {
+            instant_for(at, Utc::now(), Instant::now()).map(|instant| (at, instant))
+        });
+        let Some((at, instant)) = armable else {
             tracing::info!(%loop_name, schedule = %entry.schedule, "the schedule never fires again");
             entry.armed.send_replace(None);
             return Ok(());
@@ -134,7 +139,7 @@ impl Armer {
             loop_name: loop_name.clone(),
             source,
         };
-        let job = one_shot(loop_name.clone(), at, self.due.clone()).map_err(arm_error)?;
+        let job = one_shot(loop_name.clone(), instant, self.due.clone()).map_err(arm_error)?;
         let job = self.jobs.add(job).await.map_err(arm_error)?;
         entry.armed.send_replace(Some(Armed { at, job }));
         tracing::debug!(%loop_name, %at, "schedule armed");
@@ -142,13 +147,12 @@ impl Armer {
     }
 }
 
-/// An async one-shot job that reports to `due` at `at`.
+/// An async one-shot job that reports to `due` at `instant`.
 fn one_shot(
     loop_name: LoopName,
-    at: DateTime<Utc>,
+    instant: Instant,
     due: mpsc::UnboundedSender<Due>,
 ) -> Result<Job, JobSchedulerError> {
-    let instant = instant_for(at, Utc::now(), Instant::now());
     Job::new_one_shot_at_instant_async(instant, move |job, _| {
         // After shutdown no one listens, and there is nothing to tell.
         let _ = due.send(Due {
@@ -164,11 +168,16 @@ fn one_shot(
 /// It stores a one-shot's time as whole seconds: `now + (instant - now)` with the delay
 /// truncated to seconds and the sum truncated again, so an exact delay of 3.7 s would fire up
 /// to a second early. Rounding the delay up and adding half a second (more than the library
-/// takes to read its clocks) stores a second at or just after `at`.
-pub(super) fn instant_for(at: DateTime<Utc>, now: DateTime<Utc>, now_instant: Instant) -> Instant {
+/// takes to read its clocks) stores a second at or just after `at`. `None` when `at` is too
+/// far away for the monotonic clock.
+pub(super) fn instant_for(
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    now_instant: Instant,
+) -> Option<Instant> {
     let delay = (at - now).to_std().unwrap_or_default();
     let whole = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
-    now_instant + Duration::from_secs(whole) + Duration::from_millis(500)
+    now_instant.checked_add(Duration::from_secs(whole) + Duration::from_millis(500))
 }
 
 #[cfg(test)]
@@ -197,7 +206,7 @@ mod tests {
             let now = at - chrono::Duration::milliseconds(before_ms);
             for elapsed_ms in [0, 1, 50, 400] {
                 let elapsed = Duration::from_millis(elapsed_ms);
-                let instant = instant_for(at, now, now_instant);
+                let instant = instant_for(at, now, now_instant).unwrap();
                 let stored = stored_second(instant, now, now_instant, elapsed);
                 assert!(
                     (at.timestamp()..=at.timestamp() + 1).contains(&stored),
@@ -251,6 +260,6 @@ mod tests {
         let now = Utc::now();
         let now_instant = Instant::now();
         let instant = instant_for(now - chrono::Duration::seconds(5), now, now_instant);
-        assert_eq!(instant, now_instant + Duration::from_millis(500));
+        assert_eq!(instant, Some(now_instant + Duration::from_millis(500)));
     }
 }
