@@ -13,5 +13,6 @@ pub mod probe;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod schedule;
 pub mod store;
 pub mod verdict;

@@ -192,3 +192,60 @@ fn valid_probes_pass_check() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+fn schedule_loop(keys: &str) -> String {
+    format!("{keys}\n[[suite]]\nname = \"api\"\ncommand = [\"pytest\"]\n")
+}
+
+#[test]
+fn schedule_errors() {
+    let root = Root::new();
+    root.write_loop(
+        "a_garbage",
+        &schedule_loop(
+            "schedule = \"every day\"\ntimezone = \"Europe/Berln\"\non_busy = \"later\"\n",
+        ),
+    );
+    root.write_loop(
+        "b_never",
+        &schedule_loop("schedule = \"0 0 0 30 2 *\"  # 30 February\n"),
+    );
+    root.write_loop(
+        "c_out_of_range",
+        &schedule_loop("schedule = \"0 0 25 * * *\"\ntimezone = \"europe/berlin\"\n"),
+    );
+    insta::assert_snapshot!(check_stderr(&root));
+}
+
+#[test]
+fn a_five_field_schedule_with_a_zone_is_valid_and_fires_at_second_zero() {
+    let root = Root::new();
+    root.write_loop(
+        "nightly",
+        &schedule_loop(
+            "schedule = \"30 2 * * 1-5\"\ntimezone = \"Europe/Berlin\"\non_busy = \"skip\"\n",
+        ),
+    );
+    root.write_loop("zoned", &schedule_loop("timezone = \"America/New_York\"\n"));
+    let output = root.greenloop(&["check"]);
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let config = greenloop::config::daemon_config(root.path()).unwrap();
+    let plan = greenloop::config::loop_plan(&config, "nightly").unwrap();
+    let schedule = plan.schedule.expect("a schedule");
+    assert_eq!(schedule.to_string(), "30 2 * * 1-5 (Europe/Berlin)");
+    let six_fields =
+        greenloop::schedule::Schedule::parse("0 30 2 * * 1-5", Some("Europe/Berlin")).unwrap();
+    let from = chrono::Utc::now();
+    assert_eq!(schedule.next_after(from), six_fields.next_after(from));
+    assert_eq!(plan.on_busy, greenloop::config::OnBusy::Skip);
+
+    let zoned = greenloop::config::loop_plan(&config, "zoned").unwrap();
+    assert!(zoned.schedule.is_none());
+    assert_eq!(zoned.on_busy, greenloop::config::OnBusy::Queue);
+}

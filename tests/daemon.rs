@@ -158,6 +158,67 @@ async fn two_hundred_concurrent_triggers_give_one_running_and_one_queued_iterati
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_every_two_seconds_starts_iterations_by_itself() {
+    let root = Root::new();
+    root.write_loop(
+        "cron",
+        &format!("schedule = \"*/2 * * * * *\"\n{}", sleeping_loop(0.0, 1)),
+    );
+    let d = TestDaemon::start(root.path()).await;
+    let (_, state) = d.get("/api/v1/loops/cron").await;
+    assert_eq!(state["schedule"], "*/2 * * * * * (UTC)");
+    let rows = d.wait_iterations("cron", 2, Duration::from_secs(10)).await;
+    assert!(rows.iter().all(|r| r["trigger"] == "schedule"), "{rows:?}");
+    let numbers: BTreeSet<u64> = rows
+        .iter()
+        .map(|r| r["at"]["iteration"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), rows.len(), "no duplicate numbers: {rows:?}");
+    d.daemon.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_busy_skip_refuses_a_trigger_while_the_loop_runs_with_409() {
+    let root = Root::new();
+    root.write_loop(
+        "skippy",
+        &format!("on_busy = \"skip\"\n{}", sleeping_loop(1.0, 0)),
+    );
+    let d = TestDaemon::start(root.path()).await;
+    let (status, first) = d.trigger("skippy").await;
+    assert_eq!((status, first["state"].as_str()), (202, Some("started")));
+    let (status, refused) = d.trigger("skippy").await;
+    assert_eq!(status, 409, "{refused}");
+    let error = refused["error"].as_str().unwrap();
+    assert!(
+        error.contains("Loop 1 / Iteration 1") && error.contains("skip"),
+        "{error}"
+    );
+    assert_eq!(d.daemon.coordinator().activity().queued(), 0);
+    d.wait_idle(LIMIT).await;
+    let rows = d.wait_iterations("skippy", 1, LIMIT).await;
+    assert_eq!(rows.len(), 1, "the skipped trigger ran nothing");
+    let (_, metrics) = d.get_text("/metrics").await;
+    assert!(
+        metrics.contains("greenloop_triggers_total{loop=\"skippy\",result=\"skipped\"} 1"),
+        "{metrics}"
+    );
+
+    let output = root.greenloop(&["trigger", "skippy", "--url", &d.base]);
+    assert_eq!(
+        code(&output),
+        0,
+        "idle again, so accepted: {}",
+        text(&output)
+    );
+    let output = root.greenloop(&["trigger", "skippy", "--url", &d.base]);
+    assert_eq!(code(&output), 4, "busy and skip: {}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("skipped"));
+    d.wait_idle(LIMIT).await;
+    d.daemon.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_concurrent_loops_holds_other_loops_until_a_slot_frees() {
     let root = Root::new();
     root.write(

@@ -74,7 +74,11 @@ pub fn main() -> ExitCode {
 /// Logs go to stderr as text or JSON, filtered by `GREENLOOP_LOG` (default `info` for the
 /// daemon, `warn` for the other commands, whose own output says what happened).
 fn init_logging(format: LogFormat, daemon: bool) {
-    let default = if daemon { "info" } else { "warn" };
+    let default = if daemon {
+        "info,tokio_cron_scheduler=warn"
+    } else {
+        "warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("GREENLOOP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let logs = tracing_subscriber::fmt()

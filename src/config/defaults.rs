@@ -28,6 +28,10 @@ pub const PARALLEL: u32 = 1;
 /// `keep_iterations`: test results and logs of this many newest iterations are kept; older
 /// iterations keep only their summary row (verdict, totals) for the index and history.
 pub const KEEP_ITERATIONS: u32 = 500;
+/// `timezone`: a `schedule` is read in UTC unless a loop names its zone.
+pub const TIMEZONE: chrono_tz::Tz = chrono_tz::Tz::UTC;
+/// `on_busy`: a trigger for a busy loop waits (one at most; later ones coalesce into it).
+pub const ON_BUSY: super::OnBusy = super::OnBusy::Queue;
 /// The history database, under `[paths] state`.
 pub const DATABASE_FILE: &str = "greenloop.db";
 /// `pass_threshold`: every non-critical test must pass.

@@ -8,6 +8,7 @@ pub mod load;
 pub mod plan;
 pub mod probe;
 mod raw;
+mod schedule;
 pub mod secret;
 pub mod template;
 
@@ -16,4 +17,5 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 pub use load::{check_all, daemon_config, loop_names, loop_plan};
 pub use plan::{LoopPlan, SuitePlan};
 pub use probe::{ProbeKind, ProbePlan};
+pub use schedule::OnBusy;
 pub use template::Template;

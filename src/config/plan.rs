@@ -10,10 +10,12 @@ use super::checker::Checker;
 use super::defaults;
 use super::probe::{ProbePlan, probe_plans};
 use super::raw::{RawLoop, RawSuite};
+use super::schedule::{self, OnBusy};
 use super::secret::{self, SecretValue};
 use super::template::Template;
 use crate::model::LoopName;
 use crate::redact::Redactor;
+use crate::schedule::Schedule;
 
 /// Names every template may use besides `[vars]` and `[secrets]`.
 pub const BUILTINS: [&str; 6] = [
@@ -44,6 +46,10 @@ pub struct LoopPlan {
     pub pass_threshold: f64,
     /// `keep_iterations`: how many iterations keep their test results and logs.
     pub keep_iterations: u32,
+    /// `schedule` in `timezone`: when the daemon triggers this loop by itself.
+    pub schedule: Option<Schedule>,
+    /// `on_busy`: what a trigger does while this loop runs an iteration.
+    pub on_busy: OnBusy,
     /// `[vars]`.
     pub vars: BTreeMap<String, String>,
     /// `[secrets]`, resolved.
@@ -94,6 +100,8 @@ impl LoopPlan {
             max_iterations: None,
             pass_threshold: defaults::PASS_THRESHOLD,
             keep_iterations: defaults::KEEP_ITERATIONS,
+            schedule: None,
+            on_busy: defaults::ON_BUSY,
             vars: BTreeMap::new(),
             secrets: BTreeMap::new(),
             env: Vec::new(),
@@ -210,6 +218,8 @@ pub fn validate(
         Some(k) => *k.get_ref(),
         None => defaults::KEEP_ITERATIONS,
     };
+    let schedule = schedule::schedule(raw.schedule.as_ref(), raw.timezone.as_ref(), check);
+    let on_busy = schedule::on_busy(raw.on_busy.as_ref(), check);
     let parallel = match &raw.battery.parallel {
         Some(p) if *p.get_ref() == 0 => {
             check.error(p.span(), "`parallel` must be at least 1");
@@ -231,6 +241,8 @@ pub fn validate(
         max_iterations,
         pass_threshold,
         keep_iterations,
+        schedule,
+        on_busy,
         vars,
         secrets,
         env,

@@ -18,6 +18,9 @@ pub struct RawLoop {
     pub max_iterations: Option<Spanned<u32>>,
     pub pass_threshold: Option<Spanned<f64>>,
     pub keep_iterations: Option<Spanned<u32>>,
+    pub schedule: Option<Spanned<String>>,
+    pub timezone: Option<Spanned<String>>,
+    pub on_busy: Option<Spanned<String>>,
     #[serde(default)]
     pub vars: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]

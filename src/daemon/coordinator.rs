@@ -13,7 +13,7 @@ use tokio_util::task::TaskTracker;
 use super::activity::{Accepted, Activity, Queued, Running};
 use super::feed::Feed;
 use super::run::{self, Outcome, Start};
-use crate::config::DaemonConfig;
+use crate::config::{self, DaemonConfig, OnBusy};
 use crate::model::{IterationRef, LoopName};
 use crate::store::Store;
 
@@ -393,14 +393,8 @@ fn queued_answer(name: &LoopName, queued: &Queued, coalesced: bool, at: Iteratio
     }
 }
 
-// TODO(schedule merge): read `on_busy` from the loop file.
-#[derive(Debug, PartialEq, Eq)]
-enum OnBusy {
-    Queue,
-    #[allow(dead_code)]
-    Skip,
-}
-
-fn on_busy(_config: &DaemonConfig, _name: &LoopName) -> OnBusy {
-    OnBusy::Queue
+/// The loop's `on_busy`, read from its file now so edits apply; `queue` when the file does not
+/// validate (the iteration will then fail with the config error).
+fn on_busy(config: &DaemonConfig, name: &LoopName) -> OnBusy {
+    config::loop_plan(config, name.as_str()).map_or(OnBusy::Queue, |plan| plan.on_busy)
 }

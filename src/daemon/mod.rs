@@ -23,6 +23,7 @@ pub use feed::Feed;
 
 use crate::config::{self, DaemonConfig, LoopPlan};
 use crate::model::LoopName;
+use crate::schedule::Scheduler;
 use crate::store::Store;
 
 /// How long the HTTP server may take to close its connections once iterations have stopped.
@@ -37,6 +38,7 @@ pub struct Daemon {
     stopping: CancellationToken,
     tracker: TaskTracker,
     grace: Duration,
+    scheduler: Option<Scheduler>,
 }
 
 /// Iterations were still running when the grace period ended.
@@ -54,6 +56,7 @@ impl Daemon {
         let feed = Feed::default();
         let tracker = TaskTracker::new();
         let grace = config.shutdown_grace;
+        let config_for_schedules = config.clone();
         let (coordinator, coordinator_task) =
             coordinator::spawn(config.clone(), feed.clone(), tracker.clone());
         let stopping = CancellationToken::new();
@@ -69,6 +72,7 @@ impl Daemon {
                 .into_future(),
         );
         tracing::info!("greenloop listening on http://{addr}");
+        let scheduler = schedule(&config_for_schedules, &coordinator).await?;
         Ok(Daemon {
             addr,
             coordinator,
@@ -77,6 +81,7 @@ impl Daemon {
             stopping,
             tracker,
             grace,
+            scheduler,
         })
     }
 
@@ -94,6 +99,9 @@ impl Daemon {
     /// killed and their reports written as interrupted), waits up to `shutdown_grace` for
     /// them, then closes the API.
     pub async fn stop(self) -> Result<(), StopTimedOut> {
+        if let Some(scheduler) = self.scheduler {
+            scheduler.shutdown().await;
+        }
         self.coordinator.stop();
         self.tracker.close();
         let drained = tokio::time::timeout(self.grace, async {
@@ -110,6 +118,48 @@ impl Daemon {
         }
         drained.map_err(|_| StopTimedOut(self.grace))
     }
+}
+
+/// Starts the scheduler for every loop file with a `schedule`; each firing is a trigger with
+/// source `schedule`, which the coordinator starts, queues or skips like any other.
+async fn schedule(
+    config: &DaemonConfig,
+    coordinator: &Handle,
+) -> anyhow::Result<Option<Scheduler>> {
+    let schedules: Vec<(LoopName, crate::schedule::Schedule)> = config::loop_names(config)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|name| config::loop_plan(config, name).ok())
+        .filter_map(|plan| Some((plan.name.clone(), plan.schedule.clone()?)))
+        .collect();
+    if schedules.is_empty() {
+        return Ok(None);
+    }
+    for (name, schedule) in &schedules {
+        tracing::info!(loop_name = %name, "scheduled: {schedule}");
+    }
+    let (fire, mut fired) = tokio::sync::mpsc::unbounded_channel();
+    let scheduler = Scheduler::start(schedules, fire).await?;
+    let coordinator = coordinator.clone();
+    tokio::spawn(async move {
+        while let Some(name) = fired.recv().await {
+            let coordinator = coordinator.clone();
+            tokio::spawn(async move {
+                let request = TriggerRequest {
+                    name: name.clone(),
+                    new_loop: false,
+                    source: "schedule".into(),
+                };
+                match coordinator.trigger(request).await {
+                    Ok(accepted) => {
+                        tracing::info!(loop_name = %name, "schedule: {} {}", accepted.at, accepted.state)
+                    }
+                    Err(refused) => tracing::warn!(loop_name = %name, "schedule: {refused}"),
+                }
+            });
+        }
+    });
+    Ok(Some(scheduler))
 }
 
 /// Marks iterations a crash left running as interrupted and writes their reports, for every

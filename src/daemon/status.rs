@@ -106,7 +106,11 @@ fn status(
             .as_ref()
             .and_then(|p| p.as_ref().err())
             .map(|d| d.to_string()),
-        schedule: None,
+        schedule: plan
+            .as_ref()
+            .and_then(|p| p.as_ref().ok())
+            .and_then(|p| p.schedule.as_ref())
+            .map(ToString::to_string),
         defined,
         open_loop,
         last: history.iter().find_map(last_iteration),
