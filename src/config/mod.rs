@@ -9,6 +9,7 @@ pub mod plan;
 pub mod probe;
 mod raw;
 pub mod secret;
+pub mod steps;
 pub mod template;
 
 pub use daemon::DaemonConfig;
@@ -16,4 +17,5 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 pub use load::{check_all, daemon_config, loop_names, loop_plan};
 pub use plan::{LoopPlan, SuitePlan};
 pub use probe::{ProbeKind, ProbePlan};
+pub use steps::{CollectPlan, DeployMode, DeployPlan, FixPlan};
 pub use template::Template;
