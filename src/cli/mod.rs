@@ -6,6 +6,7 @@ mod exit;
 mod history;
 mod progress;
 mod records;
+mod until_green;
 
 use std::process::ExitCode;
 
@@ -29,10 +30,18 @@ pub fn main() -> ExitCode {
     };
     match args.command {
         Command::Check => commands::check(&root),
-        Command::Run { name, new_loop } => {
+        Command::Run {
+            name,
+            new_loop,
+            until_green,
+        } => {
             let runtime =
                 tokio::runtime::Runtime::new().expect("failed to start the tokio runtime");
-            exit::or_failure(runtime.block_on(commands::run(&root, &name, new_loop)))
+            exit::or_failure(if until_green {
+                runtime.block_on(until_green::run(&root, &name, new_loop))
+            } else {
+                runtime.block_on(commands::run(&root, &name, new_loop))
+            })
         }
         Command::Import {
             name,
