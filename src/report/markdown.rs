@@ -48,12 +48,12 @@ fn header(out: &mut String, it: &Iteration) {
         "# {} — Loop {} / Iteration {}\n",
         it.title, it.loop_number, it.number
     );
-    let _ = writeln!(
-        out,
-        "**Verdict: {}** — {}.\n",
-        it.verdict,
+    let totals = if steps::battery_skipped(it) {
+        "no test ran".to_owned()
+    } else {
         summary(&it.totals)
-    );
+    };
+    let _ = writeln!(out, "**Verdict: {}** — {totals}.\n", it.verdict);
     if let Some(error) = &it.error {
         let _ = writeln!(out, "The battery could not run: {error}.\n");
     }
