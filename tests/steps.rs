@@ -611,3 +611,113 @@ fn until_green_without_max_iterations_stops_after_ten() {
         "repeat (cli --until-green, after Loop 1 / Iteration 1)"
     );
 }
+
+/// Starts `greenloop <args>` in `root`, waits until `marker` exists, sends SIGTERM, and returns
+/// its output and how long it took to exit after the signal.
+fn interrupt_when(root: &Root, args: &[&str], marker: &Path) -> (std::process::Output, Duration) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_greenloop"))
+        .args(args)
+        .current_dir(root.path())
+        .env_remove("GREENLOOP_ROOT")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !marker.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            marker.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let signalled = Instant::now();
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let output = child.wait_with_output().unwrap();
+    (output, signalled.elapsed())
+}
+
+#[test]
+fn interrupting_until_green_stops_the_service_and_exits_130() {
+    let root = Root::new();
+    let port = free_port();
+    let pidfile = root.path().join("service.pid");
+    root.write_loop(
+        "stop-service",
+        &format!(
+            r#"
+[deploy]
+service = ["python3", "{service}", "{port}", "{pidfile}"]
+ready_url = "http://127.0.0.1:{port}/health"
+
+[[suite]]
+name = "slow"
+command = ["sh", "-c", "touch suite-started; sleep 300"]
+
+[fix]
+command = ["touch", "fix-ran"]
+"#,
+            service = script("service.py"),
+            pidfile = pidfile.display(),
+        ),
+    );
+    let marker = root.path().join("suite-started");
+    let (output, took) = interrupt_when(&root, &["run", "stop-service", "--until-green"], &marker);
+    assert_eq!(code(&output), 130, "{}", text(&output));
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        common::process_gone(pid),
+        "service {pid} survived the interruption"
+    );
+    assert!(
+        !root.path().join("fix-ran").exists(),
+        "an interrupted iteration got a fix"
+    );
+    let json = root.latest_json("stop-service");
+    assert_eq!(json["verdict"], "interrupted");
+    assert_eq!(json["deploy"]["service"]["exited_early"], false);
+    assert_eq!(iteration_reports(&root, "stop-service"), 1);
+}
+
+#[test]
+fn interrupting_a_deploy_writes_an_interrupted_report() {
+    let root = Root::new();
+    root.write_loop(
+        "stop-deploy",
+        r#"
+[deploy]
+command = ["sh", "-c", "touch deploy-started; sleep 300"]
+
+[[suite]]
+name = "api"
+command = ["touch", "battery-ran"]
+"#,
+    );
+    let marker = root.path().join("deploy-started");
+    let (output, took) = interrupt_when(&root, &["run", "stop-deploy"], &marker);
+    assert_eq!(code(&output), 130, "{}", text(&output));
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert!(!root.path().join("battery-ran").exists());
+    let md = root.latest_md("stop-deploy");
+    assert!(md.contains("**Verdict: interrupted**"), "{md}");
+    assert!(
+        md.contains("greenloop was stopped during the deploy"),
+        "{md}"
+    );
+    assert!(
+        md.contains("1. Run the iteration again: greenloop was stopped during the deploy."),
+        "{md}"
+    );
+    assert_eq!(
+        root.latest_json("stop-deploy")["deploy"]["status"],
+        "interrupted"
+    );
+}

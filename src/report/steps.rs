@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::text::{duration, fenced};
-use crate::model::{DeployKind, DeployOutcome, Iteration, Revision, ServiceEnd};
+use crate::model::{DeployKind, DeployOutcome, DeployStatus, Iteration, Revision, ServiceEnd};
 
 /// The header's `Deploy` line, and `Revision` when one was read.
 pub fn header_lines(out: &mut String, it: &Iteration) {
@@ -110,6 +110,9 @@ pub fn diagnostics(out: &mut String, it: &Iteration) {
 /// The next action the deploy calls for, if any.
 pub fn next_action(it: &Iteration) -> Option<String> {
     let deploy = it.deploy.as_ref()?;
+    if deploy.status == DeployStatus::Interrupted {
+        return Some("Run the iteration again: greenloop was stopped during the deploy.".into());
+    }
     if let Some(failure) = deploy.failure() {
         return Some(format!(
             "Fix the deploy: {failure}; the end of its output is in the Deploy section."

@@ -10,7 +10,7 @@ use crate::config::CollectPlan;
 use crate::model::Collected;
 
 /// How much of each collect's output the report keeps; its log keeps more.
-pub const COLLECT_TAIL: TailLimit = TailLimit {
+pub(crate) const COLLECT_TAIL: TailLimit = TailLimit {
     bytes: 64 * 1024,
     lines: 400,
 };

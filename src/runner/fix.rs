@@ -11,7 +11,7 @@ use crate::config::FixPlan;
 use crate::report::ReportPaths;
 
 /// The fix's log, in the iteration's logs directory.
-pub const FIX_LOG: &str = "fix.log";
+pub(crate) const FIX_LOG: &str = "fix.log";
 
 /// Runs the fix for the iteration whose reports are at `paths`; it never fails: a fix that
 /// cannot start or exits non-zero is a [`FixOutcome`] that did not succeed.

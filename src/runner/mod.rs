@@ -3,11 +3,11 @@
 
 pub mod battery;
 mod child;
-pub mod collect;
+mod collect;
 pub mod cycle;
 mod deploy;
 pub mod events;
-pub mod fix;
+mod fix;
 pub mod ingest;
 pub mod iteration;
 mod output;
