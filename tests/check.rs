@@ -249,3 +249,110 @@ fn a_five_field_schedule_with_a_zone_is_valid_and_fires_at_second_zero() {
     assert!(zoned.schedule.is_none());
     assert_eq!(zoned.on_busy, greenloop::config::OnBusy::Queue);
 }
+
+#[test]
+fn step_errors() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[deploy]\n",
+        "command = [\"./deploy.sh\", \"--out=${junit}\"]\n",
+        "timeout = \"20 minutes-ish\"\n",
+        "ready_timeout = \"30s\"\n",
+        "revision = []\n",
+        "\n",
+        "[[collect]]\n",
+        "name = \"logs\"\n",
+        "command = []\n",
+        "\n",
+        "[[collect]]\n",
+        "name = \"logs\"\n",
+        "command = [\"journalctl\", \"${unit}\"]\n",
+        "timeout = \"0s\"\n",
+        "\n",
+        "[fix]\n",
+        "command = [\"./fix.sh\", \"${junit}\"]\n",
+        "timeout = \"soon\"\n",
+    )));
+}
+
+#[test]
+fn deploy_with_both_command_and_service() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[deploy]\n",
+        "command = [\"./deploy.sh\"]\n",
+        "service = [\"./server.sh\"]\n",
+        "ready_url = \"localhost:8000/health\"\n",
+    )));
+}
+
+#[test]
+fn deploy_with_neither_command_nor_service() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[deploy]\n",
+        "ready_url = \"http://127.0.0.1:8000/health\"\n",
+    )));
+}
+
+#[test]
+fn a_service_has_no_timeout() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[deploy]\n",
+        "service = []\n",
+        "timeout = \"5m\"\n",
+    )));
+}
+
+#[test]
+fn unknown_key_in_deploy() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[deploy]\n",
+        "comand = [\"./deploy.sh\"]\n",
+    )));
+}
+
+#[test]
+fn valid_steps_pass_check() {
+    let root = Root::new();
+    root.write_loop(
+        "steps",
+        concat!(
+            "[vars]\nbase_url = \"https://api.staging.example.com\"\n",
+            "[secrets]\ntoken = { env = \"GREENLOOP_TEST_STEPS_CHECK_TOKEN\" }\n",
+            "[[suite]]\nname = \"api\"\ncommand = [\"pytest\", \"--junitxml=${junit}\"]\n",
+            "[deploy]\ncommand = [\"./deploy.sh\", \"${loop}\", \"${iteration}\"]\ntimeout = \"20m\"\n",
+            "ready_url = \"${base_url}/health?token=${token}\"\nready_timeout = \"2m\"\n",
+            "revision = [\"git\", \"rev-parse\", \"--short\", \"HEAD\"]\n",
+            "[[collect]]\nname = \"backend errors\"\ncommand = [\"gcloud\", \"logging\", \"read\", \"--freshness=15m\"]\ntimeout = \"1m\"\n",
+            "[fix]\ncommand = [\"./fix.sh\", \"${report_dir}\"]\ntimeout = \"30m\"\nauto_continue = true\n",
+        ),
+    );
+    let output = root.greenloop_env(
+        &["check"],
+        &[("GREENLOOP_TEST_STEPS_CHECK_TOKEN", "abcdef")],
+    );
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

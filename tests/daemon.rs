@@ -424,6 +424,14 @@ async fn a_loop_file_broken_after_start_fails_its_trigger_and_the_daemon_keeps_g
         "{state}"
     );
 
+    let rows = d.wait_iterations("edited", 1, LIMIT).await;
+    assert_eq!(
+        rows[0]["verdict"], "error",
+        "the failed trigger left an error iteration: {rows:?}"
+    );
+    let report = root.latest_md("edited");
+    assert!(report.contains("loops/edited.toml:4:11"), "{report}");
+
     let (status, body) = d.trigger("fine").await;
     assert_eq!(status, 202, "{body}");
     d.wait_iterations("fine", 1, LIMIT).await;

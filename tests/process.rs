@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use greenloop::model::ProcessEnd;
 use greenloop::redact::Redactor;
-use greenloop::runner::process::{self, LogLimit, ProcessError, ProcessOutcome, ProcessSpec};
+use greenloop::runner::process::{
+    self, LogLimit, ProcessError, ProcessOutcome, ProcessSpec, TailLimit,
+};
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 
@@ -34,6 +36,7 @@ fn spec(dir: &TempDir, argv: &[impl AsRef<str>]) -> ProcessSpec {
             head: 1024 * 1024,
             tail: 1024 * 1024,
         },
+        report_tail: TailLimit::REPORT,
         redactor: Redactor::default(),
         cancel: CancellationToken::new(),
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use greenloop::model::ProcessEnd;
-use greenloop::runner::process::{self, LogLimit, ProcessOutcome, ProcessSpec};
+use greenloop::runner::process::{self, LogLimit, ProcessOutcome, ProcessSpec, TailLimit};
 use tempfile::TempDir;
 
 fn spec(dir: &TempDir, program: &str) -> ProcessSpec {
@@ -23,6 +23,7 @@ fn spec(dir: &TempDir, program: &str) -> ProcessSpec {
             head: 1024 * 1024,
             tail: 1024 * 1024,
         },
+        report_tail: TailLimit::REPORT,
         redactor: Default::default(),
         cancel: Default::default(),
     }

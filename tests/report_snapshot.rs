@@ -52,3 +52,46 @@ command = ["{zero}"]
         insta::assert_snapshot!(root.latest_md("staging"));
     });
 }
+
+#[test]
+fn report_of_an_iteration_whose_deploy_failed() {
+    let root = Root::new();
+    root.write_loop(
+        "staging",
+        r#"title = "Ultimate Test Deploy Loop"
+
+[secrets]
+token = { env = "GREENLOOP_TEST_SNAPSHOT_TOKEN" }
+
+[env]
+TOKEN = "${token}"
+
+[deploy]
+command = ["sh", "-c", "echo building with $TOKEN; echo 'error: registry unreachable' >&2; exit 2"]
+revision = ["sh", "-c", "echo 4f2a9c1"]
+
+[[suite]]
+name = "api"
+command = ["true"]
+
+[[collect]]
+name = "backend errors"
+command = ["sh", "-c", "echo 'ERROR upstream connect error 503'; echo \"token in a log line: $TOKEN\""]
+"#,
+    );
+    let output = root.greenloop_env(
+        &["run", "staging"],
+        &[("GREENLOOP_TEST_SNAPSHOT_TOKEN", "snapshot-secret")],
+    );
+    assert_eq!(code(&output), 3);
+
+    insta::with_settings!({filters => vec![
+        (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC, ran for [^\n]+", "[DATE] UTC, ran for [DURATION]"),
+        (r"\d{4}-\d{2}-\d{2}_loop", "[DATE]_loop"),
+        (r"\d+\.\d\d s", "[SECONDS]"),
+        (r"- Host: [^\n]+", "- Host: [HOST]"),
+        (r"- greenloop [^\n]+", "- greenloop [VERSION]"),
+    ]}, {
+        insta::assert_snapshot!(root.latest_md("staging"));
+    });
+}

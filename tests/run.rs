@@ -43,7 +43,7 @@ fn a_passing_and_a_failing_suite_give_a_failing_iteration_with_both_reported() {
     );
 
     let json = root.latest_json("staging");
-    assert_eq!(json["schema_version"], 3);
+    assert_eq!(json["schema_version"], 4);
     assert_eq!(json["loop_name"], "staging");
     assert_eq!(
         (json["loop"].as_u64(), json["iteration"].as_u64()),

@@ -48,9 +48,14 @@ fn run_rules(max: Option<u32>, steps: &[Step], reopen: bool) -> Vec<Option<Strin
         assert_eq!(got, expect, "step {n} (reopen: {reopen})");
         assert_eq!(store.open_loop(&name()).unwrap(), Some(expect));
         let tests = vec![("a", Outcome::Passed)];
-        store
+        let closed = store
             .finish_iteration(&iteration(got, s.verdict, tests), "stem", max)
             .unwrap();
+        assert_eq!(
+            closed,
+            store.open_loop(&name()).unwrap().is_none(),
+            "step {n}: finish_iteration says whether it closed the loop"
+        );
     }
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();

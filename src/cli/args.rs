@@ -42,6 +42,11 @@ pub enum Command {
         /// Close the open loop and start Iteration 1 of a new one.
         #[arg(long)]
         new_loop: bool,
+        /// Iterate — deploy, battery, report, fix — until green (exit 0), the loop is
+        /// exhausted or the fix fails (exit 1), or an iteration cannot run (exit 3). Without
+        /// `max_iterations`, stops after 10 iterations.
+        #[arg(long)]
+        until_green: bool,
     },
     /// Validate config/greenloop.toml and every loop file; errors name file:line:column.
     Check,

@@ -6,19 +6,24 @@ use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
 use super::{exit, progress};
-use crate::config;
-use crate::runner::{Events, Finished, Request, run_iteration};
+use crate::config::{self, DaemonConfig, LoopPlan};
+use crate::runner::{Events, Finished, Request, run_cycle};
 
-/// `greenloop run <loop>`.
-pub async fn run(root: &Path, name: &str, new_loop: bool) -> anyhow::Result<ExitCode> {
-    let (config, plan) = match config::daemon_config(root)
+/// The daemon settings and the loop `name`, or the exit code after printing what is wrong.
+pub fn load(root: &Path, name: &str) -> Result<(DaemonConfig, LoopPlan), ExitCode> {
+    config::daemon_config(root)
         .and_then(|c| Ok((c.clone(), config::loop_plan(&c, name)?)))
-    {
-        Ok(loaded) => loaded,
-        Err(diagnostics) => {
+        .map_err(|diagnostics| {
             eprintln!("{diagnostics}");
-            return Ok(exit::usage());
-        }
+            exit::usage()
+        })
+}
+
+/// `greenloop run <loop>`: one iteration, and its `[fix]` when it fails.
+pub async fn run(root: &Path, name: &str, new_loop: bool) -> anyhow::Result<ExitCode> {
+    let (config, plan) = match load(root, name) {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
     };
     let cancel = CancellationToken::new();
     tokio::spawn(cancel_on_signal(cancel.clone()));
@@ -28,11 +33,18 @@ pub async fn run(root: &Path, name: &str, new_loop: bool) -> anyhow::Result<Exit
         trigger: "manual (cli)".into(),
         new_loop,
     };
-    let finished = run_iteration(&config, &plan, request, &Events::to(sender), cancel).await;
+    let cycle = run_cycle(&config, &plan, request, &Events::to(sender), cancel).await;
     let _ = printer.await;
-    let finished = finished?;
-    print_summary(root, &finished);
-    Ok(exit::for_verdict(finished.iteration.verdict))
+    let cycle = cycle?;
+    print_summary(root, &cycle.finished);
+    if let Some(fix) = cycle.fix.as_ref().filter(|fix| !fix.succeeded) {
+        eprintln!(
+            "greenloop: the fix failed ({}); its log: {}",
+            fix.summary,
+            fix.log.display()
+        );
+    }
+    Ok(exit::for_verdict(cycle.finished.iteration.verdict))
 }
 
 /// The verdict line and where the reports are.
@@ -80,7 +92,7 @@ pub fn check(root: &Path) -> ExitCode {
 
 /// Cancels on the first SIGINT or SIGTERM, so running suites are killed and the report says
 /// `interrupted`; a second signal exits at once.
-async fn cancel_on_signal(cancel: CancellationToken) {
+pub async fn cancel_on_signal(cancel: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),

@@ -10,6 +10,7 @@ mod records;
 mod serve;
 mod status;
 mod trigger;
+mod until_green;
 
 use std::process::ExitCode;
 
@@ -55,9 +56,15 @@ pub fn main() -> ExitCode {
         Command::Healthcheck { url } => {
             exit::or_failure(runtime().block_on(serve::healthcheck(&root, url.as_deref())))
         }
-        Command::Run { name, new_loop } => {
-            exit::or_failure(runtime().block_on(commands::run(&root, &name, new_loop)))
-        }
+        Command::Run {
+            name,
+            new_loop,
+            until_green,
+        } => exit::or_failure(if until_green {
+            runtime().block_on(until_green::run(&root, &name, new_loop))
+        } else {
+            runtime().block_on(commands::run(&root, &name, new_loop))
+        }),
         Command::Import {
             name,
             files,

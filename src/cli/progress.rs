@@ -46,6 +46,16 @@ pub async fn print_progress(loop_name: String, mut events: UnboundedReceiver<Eve
                 "  {} probe {name} — {passed}/{checks} checks passed",
                 if passed == checks { "✔" } else { "✘" }
             ),
+            Event::DeployStarted => "  ▶ deploy started".to_owned(),
+            Event::DeployFinished { ok, summary } => {
+                format!("  {} deploy — {summary}", if ok { "✔" } else { "✘" })
+            }
+            Event::FixStarted => "  ▶ fix started".to_owned(),
+            Event::FixFinished { ok, summary } => format!(
+                "  {} fix {} — {summary}",
+                if ok { "✔" } else { "✘" },
+                if ok { "succeeded" } else { "failed" }
+            ),
             Event::IterationFinished { .. } => continue,
         };
         let _ = writeln!(std::io::stderr(), "{line}");

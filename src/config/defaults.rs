@@ -39,3 +39,19 @@ pub const PASS_THRESHOLD: f64 = 1.0;
 /// A suite's `timeout` when it sets none: long enough for a real battery, short enough that a
 /// hang does not hold the loop for a day.
 pub const SUITE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// `[deploy] timeout`: how long a deploy command may take.
+pub const DEPLOY_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+/// `[deploy] ready_timeout`: how long `ready_url` may take to answer 2xx.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(2 * 60);
+/// How often `ready_url` is asked while waiting for it.
+pub const READY_POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// `[deploy] revision`: how long the revision command may take.
+pub const REVISION_TIMEOUT: Duration = Duration::from_secs(30);
+/// A `service` with no `ready_url` counts as up once it has run this long without exiting.
+pub const SERVICE_SETTLE: Duration = Duration::from_secs(1);
+/// `[[collect]] timeout`.
+pub const COLLECT_TIMEOUT: Duration = Duration::from_secs(2 * 60);
+/// `[fix] timeout`: a fix may be an agent editing code and redeploying.
+pub const FIX_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// `run --until-green` stops after this many iterations when the loop sets no `max_iterations`.
+pub const UNTIL_GREEN_CAP: u32 = 10;

@@ -10,6 +10,7 @@ pub mod probe;
 mod raw;
 mod schedule;
 pub mod secret;
+pub mod steps;
 pub mod template;
 
 pub use daemon::DaemonConfig;
@@ -18,4 +19,5 @@ pub use load::{check_all, daemon_config, loop_names, loop_plan};
 pub use plan::{LoopPlan, SuitePlan};
 pub use probe::{ProbeKind, ProbePlan};
 pub use schedule::OnBusy;
+pub use steps::{CollectPlan, DeployMode, DeployPlan, FixPlan};
 pub use template::Template;

@@ -12,6 +12,7 @@ use super::probe::{ProbePlan, probe_plans};
 use super::raw::{RawLoop, RawSuite};
 use super::schedule::{self, OnBusy};
 use super::secret::{self, SecretValue};
+use super::steps::{CollectPlan, DeployPlan, FixPlan, step_plans};
 use super::template::Template;
 use crate::model::LoopName;
 use crate::redact::Redactor;
@@ -62,6 +63,12 @@ pub struct LoopPlan {
     pub suites: Vec<SuitePlan>,
     /// `[[probe]]`, in file order.
     pub probes: Vec<ProbePlan>,
+    /// `[deploy]`: brings up the system under test before the battery.
+    pub deploy: Option<DeployPlan>,
+    /// `[fix]`: runs after a failing iteration.
+    pub fix: Option<FixPlan>,
+    /// `[[collect]]`: diagnostics for failing iterations, in file order.
+    pub collect: Vec<CollectPlan>,
 }
 
 /// A validated `[[suite]]`.
@@ -108,6 +115,9 @@ impl LoopPlan {
             parallel: defaults::PARALLEL as usize,
             suites: Vec::new(),
             probes: Vec::new(),
+            deploy: None,
+            fix: None,
+            collect: Vec::new(),
         }
     }
 
@@ -186,6 +196,14 @@ pub fn validate(
             .or_insert_with(|| "1".to_owned());
     }
     let probes = probe_plans(&raw.probes, &known, &samples, check);
+    let steps = step_plans(
+        raw.deploy.as_ref(),
+        &raw.collect,
+        raw.fix.as_ref(),
+        &known,
+        &samples,
+        check,
+    );
     if raw.suites.is_empty() && raw.probes.is_empty() {
         check.error(
             0..0,
@@ -249,6 +267,9 @@ pub fn validate(
         parallel: parallel as usize,
         suites,
         probes,
+        deploy: steps.deploy,
+        fix: steps.fix,
+        collect: steps.collect,
     })
 }
 

@@ -278,7 +278,7 @@ fn websocket(
 }
 
 /// Fills the url's template with sample values and checks that it parses with the right scheme.
-fn check_url(
+pub(super) fn check_url(
     raw: &Spanned<String>,
     url: &Template,
     samples: &BTreeMap<String, String>,

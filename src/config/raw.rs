@@ -33,6 +33,10 @@ pub struct RawLoop {
     pub suites: Vec<RawSuite>,
     #[serde(default, rename = "probe")]
     pub probes: Vec<RawProbe>,
+    pub deploy: Option<Spanned<RawDeploy>>,
+    #[serde(default)]
+    pub collect: Vec<RawCollect>,
+    pub fix: Option<RawFix>,
 }
 
 /// Where a secret's value comes from: `{ env = "NAME" }` or `{ file = "path" }`.
@@ -149,4 +153,35 @@ pub enum ExpectStatus {
 pub struct RawJsonField {
     pub path: String,
     pub equals: toml::Value,
+}
+
+/// `[deploy]`: a `command` that deploys, or a `service` kept up for the iteration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeploy {
+    pub command: Option<Spanned<Vec<Spanned<String>>>>,
+    pub service: Option<Spanned<Vec<Spanned<String>>>>,
+    pub timeout: Option<Spanned<String>>,
+    pub ready_url: Option<Spanned<String>>,
+    pub ready_timeout: Option<Spanned<String>>,
+    pub revision: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// One `[[collect]]`: a diagnostics command for failing iterations.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCollect {
+    pub name: Spanned<String>,
+    pub command: Spanned<Vec<Spanned<String>>>,
+    pub timeout: Option<Spanned<String>>,
+}
+
+/// `[fix]`: run after a failing iteration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFix {
+    pub command: Spanned<Vec<Spanned<String>>>,
+    pub timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    pub auto_continue: bool,
 }

@@ -86,6 +86,14 @@ fn describe(event: &Event) -> Value {
         } => json!({
             "type": "probe_finished", "probe": name, "checks": checks, "passed": passed,
         }),
+        Event::DeployStarted => json!({ "type": "deploy_started" }),
+        Event::DeployFinished { ok, summary } => json!({
+            "type": "deploy_finished", "ok": ok, "summary": summary,
+        }),
+        Event::FixStarted => json!({ "type": "fix_started" }),
+        Event::FixFinished { ok, summary } => json!({
+            "type": "fix_finished", "ok": ok, "summary": summary,
+        }),
         Event::IterationFinished { verdict, totals } => json!({
             "type": "iteration_finished", "verdict": verdict, "totals": totals,
             "pass_rate": totals.pass_rate(),

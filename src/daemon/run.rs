@@ -11,7 +11,7 @@ use super::coordinator::{Message, Refused};
 use super::feed::Feed;
 use crate::config::{self, DaemonConfig};
 use crate::model::{LoopName, Verdict};
-use crate::runner::{Event, Events, Request, run_iteration};
+use crate::runner::{Event, Events, Request, run_cycle};
 
 /// Everything an iteration task needs.
 #[derive(Debug)]
@@ -68,6 +68,24 @@ async fn iterate(start: Start) -> Outcome {
         Err(diagnostics) => {
             tracing::error!(loop_name = %name, "the loop file does not validate:\n{diagnostics}");
             feed.publish_error(&name, trigger_id, &diagnostics.to_string());
+            let request = Request { trigger, new_loop };
+            let bare = crate::config::LoopPlan::bare(name.clone());
+            let recorded = tokio::task::spawn_blocking({
+                let message = diagnostics.to_string();
+                move || crate::runner::record_config_error(&config, &bare, &request, &message)
+            })
+            .await;
+            let verdict = match recorded {
+                Ok(Ok(finished)) => Some(finished.iteration.verdict),
+                Ok(Err(e)) => {
+                    tracing::error!(loop_name = %name, "failed to record the config error: {:#}", anyhow::Error::new(e));
+                    None
+                }
+                Err(e) => {
+                    tracing::error!(loop_name = %name, "failed to record the config error: {e}");
+                    None
+                }
+            };
             if let Some(reply) = reply {
                 let _ = reply.send(Err(Refused::Invalid {
                     name: name.clone(),
@@ -75,6 +93,7 @@ async fn iterate(start: Start) -> Outcome {
                 }));
             }
             return Outcome {
+                verdict,
                 duration: clock.elapsed(),
                 ..Outcome::default()
             };
@@ -90,17 +109,23 @@ async fn iterate(start: Start) -> Outcome {
         coordinator,
     ));
     let request = Request { trigger, new_loop };
-    let result = run_iteration(&config, &plan, request, &Events::to(sender), cancel).await;
+    let result = run_cycle(&config, &plan, request, &Events::to(sender), cancel).await;
     let reply = forwarder.await.ok().flatten();
     match result {
-        Ok(finished) => {
-            let it = &finished.iteration;
+        Ok(cycle) => {
+            let it = &cycle.finished.iteration;
             tracing::info!(loop_name = %name, verdict = %it.verdict, "{} / Iteration {} finished", format_args!("Loop {}", it.loop_number), it.number);
             Outcome {
                 verdict: Some(it.verdict),
                 pass_rate: it.totals.pass_rate(),
                 duration: clock.elapsed(),
-                continue_with: None,
+                continue_with: plan
+                    .fix
+                    .as_ref()
+                    .filter(|fix| fix.auto_continue)
+                    .filter(|_| cycle.fix.as_ref().is_some_and(|fix| fix.succeeded))
+                    .filter(|_| !cycle.finished.loop_closed)
+                    .and_then(|_| cycle.next_trigger()),
             }
         }
         Err(error) => {

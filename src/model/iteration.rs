@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::history::{Cluster, Diff, ResolvedCluster};
 use super::integrity::Finding;
 use super::names::LoopName;
+use super::steps::{Collected, DeployOutcome};
 use super::suite::SuiteResult;
 use super::test::TestResult;
 use super::verdict::{Totals, Verdict};
@@ -52,6 +53,10 @@ pub struct Iteration {
     pub probes: Vec<(String, crate::probe::ProbeReport)>,
     /// The machine greenloop ran on.
     pub host: Host,
+    /// How `[deploy]` went; `None` when the loop has none (or nothing ran).
+    pub deploy: Option<DeployOutcome>,
+    /// `[[collect]]` output, gathered when the iteration failed or errored.
+    pub collected: Vec<Collected>,
 }
 
 impl Iteration {

@@ -9,6 +9,7 @@ mod integrity;
 mod iteration;
 mod names;
 mod process;
+mod steps;
 mod suite;
 mod test;
 mod verdict;
@@ -21,6 +22,9 @@ pub use integrity::{Finding, FindingKind};
 pub use iteration::{Host, Iteration};
 pub use names::{InvalidLoopName, LoopName};
 pub use process::ProcessEnd;
+pub use steps::{
+    Collected, DeployKind, DeployOutcome, DeployStatus, Readiness, Revision, ServiceEnd, StepRun,
+};
 pub use suite::{ProcessRun, ResultSource, SuiteResult, SuiteRun, SuiteStatus};
 pub use test::{Outcome, TestId, TestResult, TestStatus, collapse_whitespace};
 pub use verdict::{Totals, Verdict};

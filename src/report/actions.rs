@@ -5,7 +5,11 @@ use crate::model::{FindingKind, Iteration, SuiteResult, SuiteRun, SuiteStatus, V
 /// The next actions for `iteration`, as sentences in Markdown.
 pub fn next_actions(iteration: &Iteration) -> Vec<String> {
     let mut actions = Vec::new();
-    if let Some(error) = &iteration.error {
+    actions.extend(super::steps::next_action(iteration));
+    // A failed deploy is the error, and its action above says so already.
+    if let Some(error) = &iteration.error
+        && !super::steps::battery_skipped(iteration)
+    {
         actions.push(format!("Make the battery runnable: {error}."));
     }
     for suite in &iteration.suites {

@@ -10,7 +10,7 @@ use crate::model::{
 };
 
 /// Goes up on any change to the JSON's shape.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Serialize)]
 struct IterationJson<'a> {
@@ -25,6 +25,7 @@ struct IterationJson<'a> {
     verdict: &'static str,
     error: Option<&'a str>,
     trigger: &'a str,
+    deploy: Option<super::steps_json::DeployJson<'a>>,
     started_at: String,
     finished_at: String,
     duration_s: f64,
@@ -33,6 +34,7 @@ struct IterationJson<'a> {
     suites: Vec<SuiteJson<'a>>,
     tests: Vec<TestJson<'a>>,
     probes: Vec<super::probes::ProbeJson<'a>>,
+    collect: Vec<super::steps_json::CollectJson<'a>>,
     diff: DiffJson<'a>,
     clusters: Vec<ClusterJson<'a>>,
     resolved_clusters: &'a [ResolvedCluster],
@@ -116,6 +118,7 @@ pub fn render(iteration: &Iteration) -> String {
         verdict: iteration.verdict.as_str(),
         error: iteration.error.as_deref(),
         trigger: &iteration.trigger,
+        deploy: iteration.deploy.as_ref().map(super::steps_json::deploy),
         started_at: iteration.started_at.to_rfc3339(),
         finished_at: iteration.finished_at.to_rfc3339(),
         duration_s: seconds(iteration.finished_at - iteration.started_at),
@@ -135,6 +138,7 @@ pub fn render(iteration: &Iteration) -> String {
             })
             .collect(),
         probes: super::probes::json(&iteration.probes),
+        collect: super::steps_json::collect(&iteration.collected),
         diff: diff(&iteration.diff),
         clusters: iteration
             .clusters

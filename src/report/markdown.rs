@@ -5,6 +5,7 @@ use std::fmt::Write;
 use super::actions::next_actions;
 use super::changes;
 use super::probes;
+use super::steps;
 use super::text::{cell, duration, fenced, first_lines, percent};
 use crate::integrity::bytes;
 use crate::model::{Iteration, ResultSource, Totals};
@@ -18,12 +19,20 @@ const DETAIL_LINES: usize = 20;
 pub fn render(iteration: &Iteration) -> String {
     let mut out = String::new();
     header(&mut out, iteration);
-    suites(&mut out, iteration);
-    changes::what_changed(&mut out, &iteration.diff, &iteration.totals);
-    changes::primary_issues(&mut out, &iteration.clusters, &iteration.resolved_clusters);
-    probes::section(&mut out, &iteration.probes);
-    failures(&mut out, iteration);
-    integrity(&mut out, iteration);
+    steps::deploy_section(&mut out, iteration);
+    // A deploy that failed leaves no battery to describe: its sections would only mislead
+    // ("first iteration", "no findings").
+    if !steps::battery_skipped(iteration) {
+        suites(&mut out, iteration);
+        changes::what_changed(&mut out, &iteration.diff, &iteration.totals);
+        changes::primary_issues(&mut out, &iteration.clusters, &iteration.resolved_clusters);
+        probes::section(&mut out, &iteration.probes);
+        failures(&mut out, iteration);
+    }
+    steps::diagnostics(&mut out, iteration);
+    if !steps::battery_skipped(iteration) {
+        integrity(&mut out, iteration);
+    }
     environment(&mut out, iteration);
     let _ = writeln!(out, "## Next actions\n");
     for (i, action) in next_actions(iteration).iter().enumerate() {
@@ -39,12 +48,12 @@ fn header(out: &mut String, it: &Iteration) {
         "# {} — Loop {} / Iteration {}\n",
         it.title, it.loop_number, it.number
     );
-    let _ = writeln!(
-        out,
-        "**Verdict: {}** — {}.\n",
-        it.verdict,
+    let totals = if steps::battery_skipped(it) {
+        "no test ran".to_owned()
+    } else {
         summary(&it.totals)
-    );
+    };
+    let _ = writeln!(out, "**Verdict: {}** — {totals}.\n", it.verdict);
     if let Some(error) = &it.error {
         let _ = writeln!(out, "The battery could not run: {error}.\n");
     }
@@ -64,7 +73,8 @@ fn header(out: &mut String, it: &Iteration) {
         let _ = writeln!(out, "- **Environment:** {environment}");
     }
     let _ = writeln!(out, "- **Trigger:** {}", it.trigger);
-    let _ = writeln!(out, "- **Deploy:** none configured\n");
+    steps::header_lines(out, it);
+    out.push('\n');
 }
 
 /// "8 of 10 tests passed (80.0%), 2 failed; 1 skipped": skips are not part of the rate.
@@ -241,16 +251,20 @@ fn environment(out: &mut String, it: &Iteration) {
 }
 
 fn logs(out: &mut String, it: &Iteration) {
-    let logs: Vec<_> = it
-        .suites
-        .iter()
-        .filter_map(|s| Some((&s.name, s.log.as_ref()?)))
+    let logs: Vec<(String, String)> = steps::logs(it)
+        .into_iter()
+        .chain(it.suites.iter().filter_map(|s| {
+            Some((
+                format!("`{}`", s.name),
+                s.log.as_ref()?.display().to_string(),
+            ))
+        }))
         .collect();
     if logs.is_empty() {
         return;
     }
     let _ = writeln!(out, "\n## Logs\n");
     for (name, log) in logs {
-        let _ = writeln!(out, "- `{name}`: [{}]({})", log.display(), log.display());
+        let _ = writeln!(out, "- {name}: [{log}]({log})");
     }
 }

@@ -10,6 +10,8 @@ pub mod json;
 pub mod markdown;
 mod probes;
 mod probes_ws;
+mod steps;
+mod steps_json;
 pub mod text;
 
 pub use actions::next_actions;

@@ -33,6 +33,24 @@ pub enum Event {
     },
     /// The iteration's reports are written.
     IterationFinished { verdict: Verdict, totals: Totals },
+    /// `[deploy]` is starting (before the battery).
+    DeployStarted,
+    /// `[deploy]` finished; the battery runs only when `ok`.
+    DeployFinished {
+        /// The system under test is up (and ready).
+        ok: bool,
+        /// How it went, e.g. "ready in 3.21 s (…)" or "the deploy command exited with code 1 after 0.52 s".
+        summary: String,
+    },
+    /// `[fix]` is starting, after a failing iteration's report was written.
+    FixStarted,
+    /// `[fix]` finished.
+    FixFinished {
+        /// It exited with code 0.
+        ok: bool,
+        /// How it went, e.g. "exit 0 in 3.21 s".
+        summary: String,
+    },
 }
 
 /// Where events go; sending never blocks and never fails the iteration.

@@ -1,5 +1,6 @@
-//! One iteration end to end: numbers from the store, the battery (or imported files), then the
-//! record: diff, clusters, verdict, integrity, reports, history.
+//! One iteration end to end: numbers from the store, the deploy, the battery (or imported
+//! files), collects when it failed, then the record: diff, clusters, verdict, integrity,
+//! reports, history.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -8,13 +9,15 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::battery::run_battery;
+use super::collect::collect;
+use super::deploy::{Deployed, deploy};
 use super::events::{Event, Events};
 use super::ingest::{JunitFiles, ingest};
 use super::record::Recorder;
 pub use super::record::{Finished, RecordError as IterationError};
 use super::suite::SuiteContext;
 use crate::config::{DaemonConfig, LoopPlan};
-use crate::model::{IterationRef, ResultSource, SuiteResult, SuiteRun};
+use crate::model::{IterationRef, ResultSource, SuiteResult, SuiteRun, Verdict};
 use crate::report::ReportPaths;
 
 /// What asked for an iteration.
@@ -26,7 +29,8 @@ pub struct Request {
     pub new_loop: bool,
 }
 
-/// Runs one iteration of `plan`: its whole battery.
+/// Runs one iteration of `plan`: its deploy, its whole battery, and its collects when it
+/// fails.
 pub async fn run_iteration(
     config: &DaemonConfig,
     plan: &LoopPlan,
@@ -35,6 +39,20 @@ pub async fn run_iteration(
     cancel: CancellationToken,
 ) -> Result<Finished, IterationError> {
     let mut recorder = Recorder::open(config, plan)?;
+    let (finished, _) = run_locked(&mut recorder, config, plan, request, events, cancel).await?;
+    Ok(finished)
+}
+
+/// Runs one iteration while `recorder` holds the loop's lock; returns it with the context its
+/// commands ran in, which the fix step reuses.
+pub(crate) async fn run_locked(
+    recorder: &mut Recorder<'_>,
+    config: &DaemonConfig,
+    plan: &LoopPlan,
+    request: Request,
+    events: &Events,
+    cancel: CancellationToken,
+) -> Result<(Finished, SuiteContext), IterationError> {
     let begun = recorder.begin(request.new_loop, &request.trigger)?;
     let paths = recorder.paths(&begun);
     std::fs::create_dir_all(paths.logs()).map_err(|source| IterationError::Report {
@@ -49,21 +67,54 @@ pub async fn run_iteration(
     });
     let ctx = suite_context(config, plan, begun.at, &paths, cancel);
     let client = crate::probe::http::client().map_err(IterationError::Probes)?;
-    let (suites, probes) = run_battery(
-        &plan.suites,
-        &plan.probes,
-        plan.parallel,
-        ctx,
-        client,
-        events,
-    )
-    .await;
-    let finished = recorder.conclude(begun, suites, probes)?;
+    let deployed = match &plan.deploy {
+        Some(deploy_plan) => {
+            events.emit(Event::DeployStarted);
+            let deployed = deploy(deploy_plan, &ctx, &client).await;
+            events.emit(Event::DeployFinished {
+                ok: deployed.outcome.ok(),
+                summary: deployed.outcome.summary(),
+            });
+            Some(deployed)
+        }
+        None => None,
+    };
+    let (suites, probes) = if deployed.as_ref().is_none_or(|d| d.outcome.ok()) {
+        run_battery(
+            &plan.suites,
+            &plan.probes,
+            plan.parallel,
+            ctx.clone(),
+            client,
+            events,
+        )
+        .await
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let deploy_outcome = match deployed {
+        Some(Deployed {
+            mut outcome,
+            service,
+        }) => {
+            if let Some(service) = service {
+                service.stop(&mut outcome).await;
+            }
+            Some(outcome)
+        }
+        None => None,
+    };
+    let mut judged = recorder.judge(begun, suites, probes, deploy_outcome);
+    let verdict = judged.iteration.verdict;
+    if matches!(verdict, Verdict::Failing | Verdict::Error) && !ctx.cancel.is_cancelled() {
+        judged.iteration.collected = collect(&plan.collect, &ctx).await;
+    }
+    let finished = recorder.record(judged)?;
     events.emit(Event::IterationFinished {
         verdict: finished.iteration.verdict,
         totals: finished.iteration.totals,
     });
-    Ok(finished)
+    Ok((finished, ctx))
 }
 
 /// Records an iteration of `plan` from existing JUnit files without running anything: they are

@@ -32,11 +32,22 @@ pub struct LogLimit {
     pub tail: u64,
 }
 
-/// Bytes of recent output kept for the report's tail.
-const REPORT_TAIL_BYTES: usize = 4096;
+/// How much of the end of a command's output is kept in memory for the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TailLimit {
+    /// At most this many bytes.
+    pub bytes: usize,
+    /// At most this many lines.
+    pub lines: usize,
+}
 
-/// Lines of recent output kept for the report's tail.
-const REPORT_TAIL_LINES: usize = 40;
+impl TailLimit {
+    /// What a failed suite shows: the last 4 KiB or 40 lines.
+    pub const REPORT: Self = Self {
+        bytes: 4096,
+        lines: 40,
+    };
+}
 
 /// What the log kept, once it is finished.
 #[derive(Debug)]
@@ -45,6 +56,8 @@ pub(crate) struct LogSummary {
     pub cut_bytes: u64,
     /// The last lines of output, lossily decoded, for the report.
     pub tail: String,
+    /// Whether older output was left out of `tail`.
+    pub tail_cut: bool,
 }
 
 /// A log file that keeps the first `head` bytes and the last `tail` bytes of what it is fed.
@@ -54,6 +67,7 @@ pub(crate) struct CappedLog {
     head_left: u64,
     tail: Ring,
     recent: Ring,
+    recent_lines: usize,
     /// Whether the last byte on disk ends a line, so greenloop's own lines start on a new one.
     at_line_start: bool,
     /// The first write error; later output is still counted so the suite is never blocked.
@@ -71,10 +85,18 @@ impl CappedLog {
             file: BufWriter::with_capacity(64 * 1024, file),
             head_left: limit.head,
             tail: Ring::new(usize::try_from(limit.tail).unwrap_or(usize::MAX)),
-            recent: Ring::new(REPORT_TAIL_BYTES),
+            recent: Ring::new(TailLimit::REPORT.bytes),
+            recent_lines: TailLimit::REPORT.lines,
             at_line_start: true,
             error: None,
         })
+    }
+
+    /// Keeps `limit` of the output's end for the report instead of [`TailLimit::REPORT`];
+    /// call it before the first write.
+    pub fn keep_tail(&mut self, limit: TailLimit) {
+        self.recent = Ring::new(limit.bytes);
+        self.recent_lines = limit.lines;
     }
 
     /// Appends output: to disk while the head lasts, then to the in-memory tail.
@@ -111,10 +133,18 @@ impl CappedLog {
         }
         match self.error {
             Some(error) => Err(error),
-            None => Ok(LogSummary {
-                cut_bytes,
-                tail: report_tail(&self.recent.contents(), self.recent.evicted > 0),
-            }),
+            None => {
+                let (tail, tail_cut) = report_tail(
+                    &self.recent.contents(),
+                    self.recent.evicted > 0,
+                    self.recent_lines,
+                );
+                Ok(LogSummary {
+                    cut_bytes,
+                    tail,
+                    tail_cut,
+                })
+            }
         }
     }
 
@@ -193,9 +223,10 @@ pub(crate) async fn drain(
     (total, leaked)
 }
 
-/// The last lines of `recent`, lossily decoded; `truncated` means older output was dropped,
-/// so the first, partial line is dropped too.
-fn report_tail(recent: &[u8], truncated: bool) -> String {
+/// The last `max_lines` lines of `recent`, lossily decoded, and whether anything before them
+/// is missing; `truncated` means older output was dropped, so the first, partial line is
+/// dropped too.
+fn report_tail(recent: &[u8], truncated: bool, max_lines: usize) -> (String, bool) {
     let mut bytes = recent;
     if truncated
         && let Some(newline) = bytes.iter().position(|&b| b == b'\n')
@@ -207,9 +238,9 @@ fn report_tail(recent: &[u8], truncated: bool) -> String {
     let body = text.strip_suffix('\n').unwrap_or(&text);
     let start = body
         .rmatch_indices('\n')
-        .nth(REPORT_TAIL_LINES - 1)
+        .nth(max_lines.saturating_sub(1))
         .map_or(0, |(index, _)| index + 1);
-    text[start..].to_owned()
+    (text[start..].to_owned(), truncated || start > 0)
 }
 
 /// A byte ring that keeps the last `cap` bytes pushed and counts the ones it dropped.
@@ -285,12 +316,23 @@ mod tests {
 
     #[test]
     fn report_tail_keeps_the_last_lines_and_drops_a_partial_first_line() {
-        assert_eq!(report_tail(b"one\ntwo\n", false), "one\ntwo\n");
-        assert_eq!(report_tail(b"ne\ntwo\n", true), "two\n");
-        assert_eq!(report_tail(b"\xffno newline", true), "\u{fffd}no newline");
+        let lines = TailLimit::REPORT.lines;
+        assert_eq!(
+            report_tail(b"one\ntwo\n", false, lines),
+            ("one\ntwo\n".to_owned(), false)
+        );
+        assert_eq!(
+            report_tail(b"ne\ntwo\n", true, lines),
+            ("two\n".to_owned(), true)
+        );
+        assert_eq!(
+            report_tail(b"\xffno newline", true, lines).0,
+            "\u{fffd}no newline"
+        );
         let many: String = (0..100).map(|i| format!("line {i}\n")).collect();
-        let tail = report_tail(many.as_bytes(), false);
-        assert_eq!(tail.lines().count(), REPORT_TAIL_LINES);
+        let (tail, cut) = report_tail(many.as_bytes(), false, lines);
+        assert!(cut);
+        assert_eq!(tail.lines().count(), lines);
         assert!(tail.starts_with("line 60\n") && tail.ends_with("line 99\n"));
     }
 

@@ -21,8 +21,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::child::{Group, Reaped, Status, spawner_peak_rss};
-pub use super::output::LogLimit;
 use super::output::{CappedLog, PIPE_GRACE, drain};
+pub use super::output::{LogLimit, TailLimit};
 use crate::model::ProcessEnd;
 use crate::redact::Redactor;
 
@@ -46,6 +46,8 @@ pub struct ProcessSpec {
     pub log_path: PathBuf,
     /// How much output the log keeps.
     pub log_limit: LogLimit,
+    /// How much of the output's end [`ProcessOutcome::tail`] keeps.
+    pub report_tail: TailLimit,
     /// Masks secrets in everything written to the log and the tail.
     pub redactor: Redactor,
     /// Cancelling it kills the group and ends the run as [`ProcessEnd::Cancelled`].
@@ -67,8 +69,11 @@ pub struct ProcessOutcome {
     pub output_bytes: u64,
     /// Bytes of (redacted) output not kept in the log.
     pub cut_bytes: u64,
-    /// The last ~4 KiB / 40 lines of output, redacted and lossily decoded, for the report.
+    /// The end of the output (as much as [`ProcessSpec::report_tail`] allows), redacted and
+    /// lossily decoded, for the report.
     pub tail: String,
+    /// Whether older output was left out of `tail`.
+    pub tail_cut: bool,
     /// A leftover process outside the group kept stdout/stderr open after the command exited;
     /// greenloop stopped reading after a short grace, so later output is missing.
     pub leaked_output: bool,
@@ -152,6 +157,7 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
     let mut log = CappedLog::create(&spec.log_path, spec.log_limit)
         .await
         .map_err(log_error)?;
+    log.keep_tail(spec.report_tail);
     let started = match spawn(&spec) {
         Ok(started) => started,
         Err(error) => {
@@ -214,6 +220,7 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
         output_bytes,
         cut_bytes: summary.cut_bytes,
         tail: summary.tail,
+        tail_cut: summary.tail_cut,
         leaked_output,
     })
 }

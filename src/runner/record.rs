@@ -9,7 +9,10 @@ use chrono::{DateTime, Utc};
 use nix::fcntl::{Flock, FlockArg};
 
 use crate::config::{DaemonConfig, LoopPlan};
-use crate::model::{Host, Iteration, IterationRef, Previous, SuiteResult, Totals, Verdict};
+use crate::model::{
+    DeployOutcome, DeployStatus, Host, Iteration, IterationRef, Previous, SuiteResult, Totals,
+    Verdict,
+};
 use crate::probe::ProbeReport;
 use crate::report::files::write_atomic;
 use crate::report::{ReportPaths, chart, index, write_iteration};
@@ -23,6 +26,16 @@ pub struct Finished {
     pub iteration: Iteration,
     /// Its files.
     pub paths: ReportPaths,
+    /// This iteration closed its loop: it was green, or it reached `max_iterations`.
+    pub loop_closed: bool,
+}
+
+/// A judged iteration that is not recorded yet: collects may still add to it.
+#[derive(Debug)]
+pub struct Judged {
+    /// The iteration as it will be recorded.
+    pub iteration: Iteration,
+    paths: ReportPaths,
 }
 
 /// Why an iteration could not be recorded.
@@ -135,11 +148,53 @@ impl<'a> Recorder<'a> {
         suites: Vec<SuiteResult>,
         probes: Vec<(String, ProbeReport)>,
     ) -> Result<Finished, RecordError> {
+        let judged = self.judge(begun, suites, probes, None);
+        self.record(judged)
+    }
+
+    /// Judges `suites` against the previous iteration. A deploy that failed means the battery
+    /// never ran: the verdict is `error` (`interrupted` if greenloop was stopped), and there is
+    /// nothing to diff, cluster or distrust.
+    pub fn judge(
+        &self,
+        begun: Begun,
+        suites: Vec<SuiteResult>,
+        probes: Vec<(String, ProbeReport)>,
+        deploy: Option<DeployOutcome>,
+    ) -> Judged {
         let clock = Instant::now();
         let paths = self.paths(&begun);
-        let mut iteration = self.judge(begun, suites);
+        let mut iteration = match deploy.as_ref().and_then(DeployOutcome::failure) {
+            Some(failure) => {
+                let interrupted = deploy
+                    .as_ref()
+                    .is_some_and(|d| d.status == DeployStatus::Interrupted);
+                let mut iteration = self.assess(begun, Vec::new());
+                iteration.verdict = if interrupted {
+                    Verdict::Interrupted
+                } else {
+                    Verdict::Error
+                };
+                iteration.error = Some(failure);
+                iteration.diff = Default::default();
+                iteration.clusters.clear();
+                iteration.resolved_clusters.clear();
+                iteration.integrity.clear();
+                iteration
+            }
+            None => self.assess(begun, suites),
+        };
         iteration.probes = probes;
+        iteration.deploy = deploy;
         tracing::debug!(elapsed = ?clock.elapsed(), "diffed, clustered and judged");
+        Judged { iteration, paths }
+    }
+
+    /// Records a judged iteration in one transaction while the reports are written beside it,
+    /// then refreshes the index and prunes.
+    pub fn record(&mut self, judged: Judged) -> Result<Finished, RecordError> {
+        let clock = Instant::now();
+        let Judged { iteration, paths } = judged;
         let redactor = self.plan.redactor();
         // Two independent writes of the same value: on two cores they overlap. A crash between
         // them is covered either way: an unrecorded iteration is found running at the next
@@ -151,7 +206,7 @@ impl<'a> Recorder<'a> {
                     .finish_iteration(&iteration, &paths.stem, self.plan.max_iterations);
             (stored, reports.join().expect("the report writer panicked"))
         });
-        stored?;
+        let loop_closed = stored?;
         written.map_err(|source| RecordError::Report {
             path: paths.dir.clone(),
             source,
@@ -160,11 +215,15 @@ impl<'a> Recorder<'a> {
         self.write_index(&paths)?;
         self.prune()?;
         tracing::debug!(elapsed = ?clock.elapsed(), "wrote the index and pruned");
-        Ok(Finished { iteration, paths })
+        Ok(Finished {
+            iteration,
+            paths,
+            loop_closed,
+        })
     }
 
     /// The pure part: diff, clusters, verdict and integrity, assembled into the iteration.
-    fn judge(&self, begun: Begun, suites: Vec<SuiteResult>) -> Iteration {
+    fn assess(&self, begun: Begun, suites: Vec<SuiteResult>) -> Iteration {
         let plan = self.plan;
         let Begun {
             at,
@@ -196,6 +255,8 @@ impl<'a> Recorder<'a> {
             integrity,
             probes: Vec::new(),
             host: Host::current(),
+            deploy: None,
+            collected: Vec::new(),
         }
     }
 
@@ -247,6 +308,8 @@ impl<'a> Recorder<'a> {
                 integrity: Vec::new(),
                 probes: Vec::new(),
                 host: Host::current(),
+                deploy: None,
+                collected: Vec::new(),
             };
             write_iteration(&paths, &iteration, &self.plan.redactor()).map_err(|source| {
                 RecordError::Report {
@@ -288,6 +351,27 @@ impl<'a> Recorder<'a> {
         }
         Ok(())
     }
+}
+
+/// Records an iteration of `plan` that could not run at all because its loop file does not
+/// validate: verdict `error`, with `message` (the file:line:column diagnostics) as the reason,
+/// so a scheduled trigger on a broken file leaves a report rather than only a log line.
+pub fn record_config_error(
+    config: &DaemonConfig,
+    plan: &LoopPlan,
+    request: &super::Request,
+    message: &str,
+) -> Result<Finished, RecordError> {
+    let mut recorder = Recorder::open(config, plan)?;
+    let begun = recorder.begin(request.new_loop, &request.trigger)?;
+    let mut judged = recorder.judge(begun, Vec::new(), Vec::new(), None);
+    judged.iteration.verdict = Verdict::Error;
+    judged.iteration.error = Some(format!("the loop file does not validate:\n{message}"));
+    judged.iteration.diff = Default::default();
+    judged.iteration.clusters.clear();
+    judged.iteration.resolved_clusters.clear();
+    judged.iteration.integrity.clear();
+    recorder.record(judged)
 }
 
 /// Marks iterations of `plan` a crash left running as interrupted and writes their reports

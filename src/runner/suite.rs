@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 use super::ingest::{JunitFiles, ingest};
-use super::process::{self, LogLimit, ProcessSpec};
+use super::process::{self, LogLimit, ProcessSpec, TailLimit};
 use crate::config::{DaemonConfig, SuitePlan, Template};
 use crate::model::{ProcessRun, SuiteResult, SuiteRun};
 use crate::redact::Redactor;
@@ -56,6 +56,7 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
             head: ctx.config.log_head,
             tail: ctx.config.log_tail,
         },
+        report_tail: TailLimit::REPORT,
         redactor: ctx.redactor.clone(),
         cancel: ctx.cancel.clone(),
     };

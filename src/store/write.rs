@@ -26,7 +26,8 @@ struct Target {
 impl Store {
     /// One transaction: every suite and test result of `iteration`, its clusters, verdict,
     /// totals, finished_at, report stem and diff counts; then closes the loop when green or
-    /// when `max_iterations` is reached (reason "green" / "exhausted").
+    /// when `max_iterations` is reached (reason "green" / "exhausted"). Returns whether this
+    /// iteration closed its loop.
     ///
     /// A crash mid-way leaves either all of it or none of it (the iteration stays `running`
     /// and `recover_interrupted` finds it). Each failing test's `failing_since` is inherited
@@ -38,7 +39,7 @@ impl Store {
         iteration: &Iteration,
         report_stem: &str,
         max_iterations: Option<u32>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let at = IterationRef {
             loop_number: iteration.loop_number,
             iteration: iteration.number,
@@ -57,6 +58,7 @@ impl Store {
             }
         };
         record(&tx, iteration, &target, report_stem).map_err(&error)?;
+        let mut closed = false;
         if target.loop_open {
             let exhausted = max_iterations.is_some_and(|max| at.iteration >= max);
             let reason = match iteration.verdict {
@@ -66,9 +68,11 @@ impl Store {
             };
             if let Some(reason) = reason {
                 close_loop_row(&tx, target.loop_id, reason).map_err(&error)?;
+                closed = true;
             }
         }
-        tx.commit().map_err(error)
+        tx.commit().map_err(error)?;
+        Ok(closed)
     }
 }
 

@@ -86,6 +86,8 @@ pub fn iteration_with(at: IterationRef, verdict: Verdict, tests: Vec<TestResult>
         diff: Diff::default(),
         clusters: Vec::new(),
         resolved_clusters: Vec::new(),
+        deploy: None,
+        collected: Vec::new(),
     }
 }
 
