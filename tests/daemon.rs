@@ -467,6 +467,8 @@ fn the_cli_triggers_the_daemon_and_waits_for_the_verdict() {
     assert_eq!(code(&output), 2, "{}", text(&output));
     runtime.block_on(d.wait_idle(LIMIT));
 
+    let output = root.greenloop(&["healthcheck", "--url", &d.base]);
+    assert_eq!(code(&output), 0, "{}", text(&output));
     let output = root.greenloop(&["status", "--url", &d.base]);
     assert_eq!(code(&output), 0, "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -498,4 +500,6 @@ fn the_cli_triggers_the_daemon_and_waits_for_the_verdict() {
     let output = root.greenloop(&["trigger", "cli", "--url", &d.base]);
     assert_eq!(code(&output), 3, "no daemon: {}", text(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("greenloop serve"));
+    let output = root.greenloop(&["healthcheck", "--url", &d.base]);
+    assert_eq!(code(&output), 1, "no daemon, unhealthy: {}", text(&output));
 }

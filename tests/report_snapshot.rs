@@ -67,7 +67,8 @@ token = { env = "GREENLOOP_TEST_SNAPSHOT_TOKEN" }
 TOKEN = "${token}"
 
 [deploy]
-command = ["sh", "-c", "echo building with $TOKEN; echo 'error: registry unreachable' >&2; exit 2"]
+# One stream, so the log's order does not depend on how two pipes are read.
+command = ["sh", "-c", "exec 2>&1; echo building with $TOKEN; echo 'error: registry unreachable' >&2; exit 2"]
 revision = ["sh", "-c", "echo 4f2a9c1"]
 
 [[suite]]

@@ -2,7 +2,7 @@
 //! signals talk to it by messages; it alone decides whether a trigger starts, queues, coalesces
 //! or is refused, and it publishes what it decided as an [`Activity`] snapshot.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -131,6 +131,7 @@ pub fn spawn(
         publish,
         state: Activity::default(),
         waiting: VecDeque::new(),
+        held: BTreeMap::new(),
         next_trigger_id: 1,
     };
     let task = tokio::spawn(coordinator.run(receiver));
@@ -148,8 +149,14 @@ struct Coordinator {
     state: Activity,
     /// Loops with a queued trigger, oldest first: they start as slots free up.
     waiting: VecDeque<LoopName>,
+    /// Answers to queued triggers, held until the running iteration of their loop has its
+    /// numbers.
+    held: BTreeMap<LoopName, Vec<(bool, Reply)>>,
     next_trigger_id: u64,
 }
+
+/// Where a trigger's answer goes.
+type Reply = oneshot::Sender<Result<Accepted, Refused>>;
 
 impl Coordinator {
     async fn run(mut self, mut receiver: mpsc::UnboundedReceiver<Message>) {
@@ -160,6 +167,7 @@ impl Coordinator {
                     if let Some(running) = self.running_mut(&name) {
                         running.at = Some(at);
                     }
+                    self.release_held(&name);
                 }
                 Message::Finished { name, outcome } => self.finished(name, outcome),
                 Message::Stop => self.stop(),
@@ -198,10 +206,8 @@ impl Coordinator {
         if let Some(queued) = &mut activity.queued {
             queued.triggers += 1;
             queued.new_loop |= request.new_loop;
-            let queued = queued.clone();
-            let accepted = queued_answer(&name, &queued, true, self.expected(&name));
             self.count(&name, "coalesced");
-            let _ = reply.send(Ok(accepted));
+            self.answer_queued(&name, true, reply);
             return;
         }
         let busy_with = activity.running.as_ref().map(|running| {
@@ -230,12 +236,40 @@ impl Coordinator {
             self.start(name, queued, Some(reply));
             return;
         }
-        let expected = self.expected(&name);
-        let answer = queued_answer(&name, &queued, false, expected);
         self.state.loops.entry(name.clone()).or_default().queued = Some(queued);
         self.waiting.push_back(name.clone());
         self.count(&name, "queued");
+        self.answer_queued(&name, false, reply);
+    }
+
+    /// Answers a queued trigger with the numbers it expects — or, while the loop's running
+    /// iteration has no numbers yet, holds the answer until it has them, so the expectation
+    /// never depends on how far the running one got.
+    fn answer_queued(&mut self, name: &LoopName, coalesced: bool, reply: Reply) {
+        let activity = self.state.loops.get(name);
+        if activity
+            .and_then(|a| a.running.as_ref())
+            .is_some_and(|running| running.at.is_none())
+        {
+            self.held
+                .entry(name.clone())
+                .or_default()
+                .push((coalesced, reply));
+            return;
+        }
+        let Some(queued) = activity.and_then(|a| a.queued.clone()) else {
+            let _ = reply.send(Err(Refused::Stopping));
+            return;
+        };
+        let answer = queued_answer(name, &queued, coalesced, self.expected(name));
         let _ = reply.send(Ok(answer));
+    }
+
+    /// Sends the answers held for `name`.
+    fn release_held(&mut self, name: &LoopName) {
+        for (coalesced, reply) in self.held.remove(name).unwrap_or_default() {
+            self.answer_queued(name, coalesced, reply);
+        }
     }
 
     fn max_running(&self) -> usize {
@@ -313,6 +347,7 @@ impl Coordinator {
         if let Some(activity) = self.state.loops.get_mut(&name) {
             activity.running = None;
         }
+        self.release_held(&name);
         let counters = &mut self.state.counters;
         if let Some(verdict) = outcome.verdict {
             *counters
@@ -375,6 +410,8 @@ impl Coordinator {
     fn stop(&mut self) {
         self.state.stopping = true;
         self.waiting.clear();
+        // Dropped answers tell their callers that the daemon is stopping.
+        self.held.clear();
         for activity in self.state.loops.values_mut() {
             activity.queued = None;
         }
