@@ -94,7 +94,9 @@ impl TestDaemon {
         }
     }
 
-    /// Waits until `name` has `n` finished iterations; returns the history (newest first).
+    /// Waits until `name` has `n` finished iterations and the daemon is idle (the store has the
+    /// verdict a moment before the report files are in place); returns the history, newest
+    /// first.
     pub async fn wait_iterations(&self, name: &str, n: usize, limit: Duration) -> Vec<Value> {
         let deadline = Instant::now() + limit;
         loop {
@@ -102,6 +104,7 @@ impl TestDaemon {
             assert_eq!(status, 200, "{rows}");
             let rows = rows.as_array().unwrap().clone();
             if rows.iter().filter(|r| !r["verdict"].is_null()).count() >= n {
+                self.wait_idle(limit).await;
                 return rows;
             }
             assert!(
