@@ -11,6 +11,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const ITERATIONS: usize = 30;
+/// Targets: the idle daemon's peak memory, and trigger → first suite process (p90).
+const IDLE_PEAK_MB: f64 = 20.0;
+const LATENCY_MS: f64 = 50.0;
 
 fn main() {
     let root = tempfile::tempdir().unwrap();
@@ -108,13 +111,24 @@ fn main() {
         ms(latencies[ITERATIONS * 9 / 10]),
         ms(latencies[ITERATIONS - 1]),
     );
-    let (hwm, _) = memory(pid);
+    let (busy_hwm, _) = memory(pid);
     println!(
         "daemon peak after {ITERATIONS} iterations: {:.1} MB",
-        mb(hwm)
+        mb(busy_hwm)
     );
     let _ = Command::new("kill").arg(pid.to_string()).status();
     let _ = daemon.wait();
+    let mut missed = Vec::new();
+    if mb(hwm) >= IDLE_PEAK_MB {
+        missed.push(format!("idle peak {:.1} MB ≥ {IDLE_PEAK_MB} MB", mb(hwm)));
+    }
+    if ms(latencies[ITERATIONS * 9 / 10]) >= LATENCY_MS {
+        missed.push(format!("p90 latency ≥ {LATENCY_MS} ms"));
+    }
+    if !missed.is_empty() {
+        eprintln!("missed targets: {}", missed.join("; "));
+        std::process::exit(1);
+    }
 }
 
 trait JsonValue {
