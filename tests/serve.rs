@@ -164,3 +164,28 @@ fn after_kill_9_a_restart_reports_the_lost_iteration_and_numbering_goes_on() {
     assert!(process_gone(suite));
     assert_eq!(root.latest_json("long")["iteration"], 2);
 }
+
+#[test]
+fn log_format_json_writes_one_object_per_line_for_containers() {
+    use std::io::BufRead;
+    let (root, port) = root_with_port();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_greenloop"))
+        .args(["--log-format", "json", "serve"])
+        .current_dir(root.path())
+        .env_remove("GREENLOOP_ROOT")
+        .env_remove("GREENLOOP_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start greenloop serve");
+    let mut lines = std::io::BufReader::new(daemon.stderr.take().unwrap()).lines();
+    let first = lines.next().expect("a log line").unwrap();
+    let line: Value = serde_json::from_str(&first).expect("the log line is JSON");
+    assert_eq!(line["level"], "INFO", "{line}");
+    assert_eq!(
+        line["fields"]["message"],
+        format!("greenloop listening on http://127.0.0.1:{port}")
+    );
+    kill(Pid::from_raw(daemon.id() as i32), Signal::SIGTERM).unwrap();
+    assert!(daemon.wait().unwrap().success());
+}
