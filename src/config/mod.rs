@@ -8,6 +8,7 @@ pub mod load;
 pub mod plan;
 pub mod probe;
 mod raw;
+pub mod reference;
 mod schedule;
 pub mod secret;
 pub mod steps;
