@@ -503,3 +503,49 @@ fn the_cli_triggers_the_daemon_and_waits_for_the_verdict() {
     let output = root.greenloop(&["healthcheck", "--url", &d.base]);
     assert_eq!(code(&output), 1, "no daemon, unhealthy: {}", text(&output));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loop_run_by_another_greenloop_process_is_busy_not_broken() {
+    let root = Root::new();
+    root.write_loop(
+        "shared",
+        "[[suite]]\nname = \"nap\"\ncommand = [\"sh\", \"-c\", \"touch started; sleep 2\"]\n",
+    );
+    let d = TestDaemon::start(root.path()).await;
+    let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_greenloop"))
+        .args(["run", "shared"])
+        .current_dir(root.path())
+        .env_remove("GREENLOOP_ROOT")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + LIMIT;
+    while !root.path().join("started").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the CLI run never started its suite"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, body) = d.trigger("shared").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("another greenloop process"),
+        "{body}"
+    );
+    assert!(cli.wait().unwrap().success());
+    d.wait_idle(LIMIT).await;
+    let (status, body) = d.trigger("shared").await;
+    assert_eq!(status, 202, "free again: {body}");
+    // The CLI's green iteration closed Loop 1.
+    assert_eq!(
+        (body["loop"].as_u64(), body["iteration"].as_u64()),
+        (Some(2), Some(1))
+    );
+    d.wait_iterations("shared", 2, LIMIT).await;
+    d.daemon.stop().await.unwrap();
+}

@@ -34,13 +34,15 @@ pub enum Refused {
     /// There is no such loop file.
     #[error("no loop definition `{0}`: there is no loops/{0}.toml")]
     UnknownLoop(LoopName),
-    /// The loop is running and its `on_busy` is `skip`.
-    #[error("loop `{name}` is busy with {running} and its on_busy is `skip`: trigger skipped")]
+    /// The loop is running and its `on_busy` is `skip`, or another process runs it.
+    #[error("loop `{name}` is busy with {running}: {why}")]
     Busy {
         /// The loop definition.
         name: LoopName,
         /// What runs, e.g. "Loop 1 / Iteration 2".
         running: String,
+        /// Why that refuses the trigger.
+        why: &'static str,
     },
     /// The daemon is shutting down.
     #[error("greenloop is stopping and accepts no new iterations")]
@@ -219,7 +221,8 @@ impl Coordinator {
             && on_busy(&self.config, &name) == OnBusy::Skip
         {
             self.count(&name, "skipped");
-            let _ = reply.send(Err(Refused::Busy { name, running }));
+            let why = "its on_busy is `skip`, so the trigger was skipped";
+            let _ = reply.send(Err(Refused::Busy { name, running, why }));
             return;
         }
         let trigger_id = self.next_trigger_id;

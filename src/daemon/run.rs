@@ -11,7 +11,7 @@ use super::coordinator::{Message, Refused};
 use super::feed::Feed;
 use crate::config::{self, DaemonConfig};
 use crate::model::{LoopName, Verdict};
-use crate::runner::{Event, Events, Request, run_cycle};
+use crate::runner::{Event, Events, IterationError, Request, run_cycle};
 
 /// Everything an iteration task needs.
 #[derive(Debug)]
@@ -129,11 +129,23 @@ async fn iterate(start: Start) -> Outcome {
             }
         }
         Err(error) => {
+            // A `greenloop run` of the same loop in another process holds its lock: that is
+            // a busy loop (409), not a failure of the daemon.
+            let busy = matches!(error, IterationError::Busy { .. });
             let message = format!("{:#}", anyhow::Error::new(error));
             tracing::error!(loop_name = %name, "the iteration could not run: {message}");
             feed.publish_error(&name, trigger_id, &message);
             if let Some(reply) = reply {
-                let _ = reply.send(Err(Refused::Failed(message)));
+                let refused = if busy {
+                    Refused::Busy {
+                        name: name.clone(),
+                        running: "an iteration in another greenloop process".into(),
+                        why: "trigger again when it has finished",
+                    }
+                } else {
+                    Refused::Failed(message)
+                };
+                let _ = reply.send(Err(refused));
             }
             Outcome {
                 duration: clock.elapsed(),
