@@ -28,11 +28,12 @@ impl Default for Retry {
     }
 }
 
-/// Why a message was not delivered. Messages never contain the url.
+/// Why a message was not delivered, worded as the cause after "failed to notify <url> of
+/// <event>: ". Messages never contain the url.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeliveryError {
     /// The webhook answered with a status that is not 2xx.
-    #[error("failed to deliver: the webhook answered {status} (after {attempts} attempt{})", plural(*attempts))]
+    #[error("the webhook answered {status} (after {attempts} attempt{})", plural(*attempts))]
     Status {
         /// Its last answer.
         status: u16,
@@ -40,7 +41,7 @@ pub enum DeliveryError {
         attempts: u32,
     },
     /// No answer: no connection, a timeout, a broken connection.
-    #[error("failed to deliver: {reason} (after {attempts} attempt{})", plural(*attempts))]
+    #[error("{reason} (after {attempts} attempt{})", plural(*attempts))]
     Transport {
         /// What went wrong, with the url left out and secrets masked.
         reason: String,
@@ -187,7 +188,7 @@ mod tests {
         };
         assert_eq!(
             status.to_string(),
-            "failed to deliver: the webhook answered 404 (after 1 attempt)"
+            "the webhook answered 404 (after 1 attempt)"
         );
         let transport = DeliveryError::Transport {
             reason: "could not connect: connection refused".into(),
@@ -195,7 +196,7 @@ mod tests {
         };
         assert_eq!(
             transport.to_string(),
-            "failed to deliver: could not connect: connection refused (after 4 attempts)"
+            "could not connect: connection refused (after 4 attempts)"
         );
     }
 }
