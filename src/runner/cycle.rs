@@ -5,6 +5,9 @@
 //! report: it goes into the next iteration's trigger text ([`Cycle::next_trigger`]) and the log.
 //! The fix runs only while the loop is still open: an iteration that closed its loop as
 //! exhausted gets no fix, since no iteration of that loop would test it.
+//!
+//! Webhooks (`[[notify]]`) hear about the recorded iteration beside the fix, so both `run` and
+//! the daemon notify, and a slow webhook holds up neither the fix nor the verdict.
 
 use std::path::PathBuf;
 
@@ -53,7 +56,9 @@ impl Cycle {
 }
 
 /// Runs one iteration of `plan` and, when it is failing and its loop still open, `[fix]` —
-/// holding the loop's lock throughout, so no other iteration starts between the two.
+/// holding the loop's lock throughout, so no other iteration starts between the two. The
+/// loop's `[[notify]]` webhooks are told what changed while the fix runs; that never fails the
+/// cycle, and takes at most [`crate::config::defaults::NOTIFY_BUDGET`].
 pub async fn run_cycle(
     config: &DaemonConfig,
     plan: &LoopPlan,
