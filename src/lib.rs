@@ -9,6 +9,7 @@ pub mod diff;
 pub mod integrity;
 pub mod junit;
 pub mod model;
+pub mod notify;
 pub mod probe;
 pub mod redact;
 pub mod report;

@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{Root, code, suite_script};
 
 fn check_stderr(root: &Root) -> String {
@@ -355,4 +357,87 @@ fn valid_steps_pass_check() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn notify_errors() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[[notify]]\n",
+        "url = \"${slack_hook}\"\n",
+        "format = \"teams\"\n",
+        "on = [\"failing\", \"flaky\"]\n",
+        "remind_every = \"daily\"\n",
+        "\n",
+        "[[notify]]\n",
+        "url = \"ftp://example.com/hook\"\n",
+        "on = [\"failing\", \"green\"]\n",
+        "remind_every = \"4h\"\n",
+        "timeout = \"0s\"\n",
+        "\n",
+        "[[notify]]\n",
+        "url = \"https://example.com/${junit}\"\n",
+        "on = [\"reminder\"]\n",
+        "\n",
+        "[[notify]]\n",
+        "url = \"https://example.com/hook\"\n",
+        "on = []\n",
+    )));
+}
+
+#[test]
+fn unknown_key_in_notify() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[[notify]]\n",
+        "url = \"https://example.com/hook\"\n",
+        "channel = \"#staging\"\n",
+    )));
+}
+
+#[test]
+fn valid_notify_passes_check() {
+    let root = Root::new();
+    root.write(
+        "secrets/slack_hook",
+        "https://hooks.slack.com/services/T000/B000/XXXX\n",
+    );
+    root.write_loop(
+        "notify",
+        concat!(
+            "[secrets]\nslack_hook = { file = \"secrets/slack_hook\" }\n",
+            "[[suite]]\nname = \"api\"\ncommand = [\"true\"]\n",
+            "[[notify]]\nurl = \"${slack_hook}\"\nformat = \"slack\"\n",
+            "on = [\"green\", \"reminder\", \"failing\"]\nremind_every = \"4h\"\n",
+            "[[notify]]\nurl = \"http://127.0.0.1:9000/greenloop/${loop_name}\"\ntimeout = \"3s\"\n",
+        ),
+    );
+    let output = root.greenloop(&["check"]);
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    use greenloop::notify::{Event, Format};
+    let config = greenloop::config::daemon_config(root.path()).unwrap();
+    let plan = greenloop::config::loop_plan(&config, "notify").unwrap();
+    let [slack, json] = plan.notify.as_slice() else {
+        panic!("two webhooks: {:?}", plan.notify);
+    };
+    assert_eq!(slack.format, Format::Slack);
+    assert_eq!(slack.on, [Event::Failing, Event::Green, Event::Reminder]);
+    assert_eq!(slack.remind_every, Some(Duration::from_secs(4 * 3600)));
+    assert_eq!(slack.timeout, Duration::from_secs(10));
+    assert_eq!(json.format, Format::Json);
+    assert_eq!(json.on, Event::ALL);
+    assert_eq!(json.remind_every, None);
+    assert_eq!(json.timeout, Duration::from_secs(3));
 }

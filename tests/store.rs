@@ -338,3 +338,49 @@ fn history_lists_every_iteration_newest_first_with_diff_counts() {
     let other = greenloop::model::LoopName::new("other").unwrap();
     assert!(store.history(&other).unwrap().is_empty());
 }
+
+#[test]
+fn verdict_before_spans_loops_counts_errors_and_skips_interrupted_and_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("greenloop.db");
+    let mut store = Store::open(&path).unwrap();
+    let finish = |store: &mut Store, expect: IterationRef, verdict: Verdict| {
+        let got = store
+            .begin_iteration(&name(), false, "schedule", time(expect, 0))
+            .unwrap();
+        assert_eq!(got, expect);
+        store
+            .finish_iteration(&iteration(got, verdict, vec![]), "stem", None)
+            .unwrap();
+    };
+    finish(&mut store, at(1, 1), Verdict::Green); // closes Loop 1
+    finish(&mut store, at(2, 1), Verdict::Error);
+    finish(&mut store, at(2, 2), Verdict::Failing);
+    store
+        .begin_iteration(&name(), false, "schedule", time(at(2, 3), 0))
+        .unwrap();
+    drop(store); // a crash: Loop 2 / Iteration 3 is found interrupted
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.recover_interrupted(&name()).unwrap().len(), 1);
+    store
+        .begin_iteration(&name(), false, "schedule", time(at(2, 4), 0))
+        .unwrap(); // still running
+
+    let cases = [
+        (at(1, 1), None),
+        (at(2, 1), Some(Verdict::Green)),
+        (at(2, 2), Some(Verdict::Error)),
+        (at(2, 3), Some(Verdict::Failing)),
+        (at(2, 4), Some(Verdict::Failing)),
+        (at(2, 5), Some(Verdict::Failing)),
+    ];
+    for (before, expected) in cases {
+        assert_eq!(
+            store.verdict_before(&name(), before).unwrap(),
+            expected,
+            "before {before}"
+        );
+    }
+    let other = greenloop::model::LoopName::new("other").unwrap();
+    assert_eq!(store.verdict_before(&other, at(9, 9)).unwrap(), None);
+}

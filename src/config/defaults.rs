@@ -55,3 +55,15 @@ pub const COLLECT_TIMEOUT: Duration = Duration::from_secs(2 * 60);
 pub const FIX_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// `run --until-green` stops after this many iterations when the loop sets no `max_iterations`.
 pub const UNTIL_GREEN_CAP: u32 = 10;
+/// `[[notify]] timeout`: how long one attempt to deliver a webhook message may take.
+pub const NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Attempts to deliver one webhook message (the first and its retries).
+pub const NOTIFY_ATTEMPTS: u32 = 4;
+/// The wait before the first retry of a webhook message; it doubles for each further one
+/// (0.5 s, 1 s, 2 s).
+pub const NOTIFY_BACKOFF: Duration = Duration::from_millis(500);
+/// How long all of an iteration's webhook messages may take together, retries included; what
+/// is not delivered by then is given up (and logged), so a dead webhook never holds a loop.
+pub const NOTIFY_BUDGET: Duration = Duration::from_secs(30);
+/// Where the last message each webhook got is remembered, under `[paths] state`.
+pub const NOTIFY_STATE_DIR: &str = "notify";

@@ -8,6 +8,7 @@ use toml::Spanned;
 
 use super::checker::Checker;
 use super::defaults;
+use super::notify::{NotifyPlan, notify_plans};
 use super::probe::{ProbePlan, probe_plans};
 use super::raw::{RawLoop, RawSuite};
 use super::schedule::{self, OnBusy};
@@ -69,6 +70,8 @@ pub struct LoopPlan {
     pub fix: Option<FixPlan>,
     /// `[[collect]]`: diagnostics for failing iterations, in file order.
     pub collect: Vec<CollectPlan>,
+    /// `[[notify]]`: webhooks told about state changes, in file order.
+    pub notify: Vec<NotifyPlan>,
 }
 
 /// A validated `[[suite]]`.
@@ -118,6 +121,7 @@ impl LoopPlan {
             deploy: None,
             fix: None,
             collect: Vec::new(),
+            notify: Vec::new(),
         }
     }
 
@@ -204,6 +208,7 @@ pub fn validate(
         &samples,
         check,
     );
+    let notify = notify_plans(&raw.notify, &known, &samples, check);
     if raw.suites.is_empty() && raw.probes.is_empty() {
         check.error(
             0..0,
@@ -270,6 +275,7 @@ pub fn validate(
         deploy: steps.deploy,
         fix: steps.fix,
         collect: steps.collect,
+        notify,
     })
 }
 

@@ -37,6 +37,8 @@ pub struct RawLoop {
     #[serde(default)]
     pub collect: Vec<RawCollect>,
     pub fix: Option<RawFix>,
+    #[serde(default, rename = "notify")]
+    pub notify: Vec<RawNotify>,
 }
 
 /// Where a secret's value comes from: `{ env = "NAME" }` or `{ file = "path" }`.
@@ -184,4 +186,15 @@ pub struct RawFix {
     pub timeout: Option<Spanned<String>>,
     #[serde(default)]
     pub auto_continue: bool,
+}
+
+/// One `[[notify]]`: a webhook told about state changes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    pub url: Spanned<String>,
+    pub format: Option<Spanned<String>>,
+    pub on: Option<Spanned<Vec<Spanned<String>>>>,
+    pub remind_every: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
 }

@@ -151,6 +151,11 @@ pub const TABLES: &[Table] = &[
                 "diagnostics attached to failing iterations (below)",
             ],
             &["`[fix]`", "none", "runs after a failing iteration (below)"],
+            &[
+                "`[[notify]]`",
+                "none",
+                "webhooks told when the loop's state changes (see [Notifications](#notifications))",
+            ],
         ],
     },
     Table {
@@ -369,6 +374,33 @@ pub const TABLES: &[Table] = &[
                 "`false`",
                 "`greenloop serve`: when the fix succeeds and the loop is still open, queue the next iteration (trigger `fix (after …)`), until green or `max_iterations`",
             ],
+        ],
+    },
+    Table {
+        id: "notify",
+        columns: &["key", "default", "meaning"],
+        rows: &[
+            &[
+                "`url`",
+                "required",
+                "where the message is POSTed (`Content-Type: application/json`); takes the same `${…}` names as `[deploy]` (not `${junit}`); checked at `check` with the values filled in; never printed: logs show `https://hooks.slack.com/***`",
+            ],
+            &[
+                "`format`",
+                "`\"json\"`",
+                "`\"slack\"`: `{\"text\": \"…\"}` in Slack mrkdwn, which Slack incoming webhooks and the tools that copy them (Mattermost, Rocket.Chat, Discord's `/slack` endpoint) accept; `\"json\"`: the object below",
+            ],
+            &[
+                "`on`",
+                "every event",
+                "the events this webhook gets; an unknown name or an empty list is an error",
+            ],
+            &[
+                "`remind_every`",
+                "none (no reminders)",
+                "while the loop stays failing, a `reminder` once this long has passed since the last message this webhook got; listing `\"reminder\"` in `on` without it (or setting it while `on` leaves `\"reminder\"` out) is an error",
+            ],
+            &["`timeout`", "`\"10s\"`", "one attempt's limit"],
         ],
     },
 ];

@@ -263,7 +263,7 @@ fn argv(
 }
 
 /// A template that may use every name a suite may, except `${junit}`.
-fn template(
+pub(super) fn template(
     raw: &Spanned<String>,
     section: &str,
     known: &dyn Fn(&str) -> bool,

@@ -5,6 +5,9 @@
 //! report: it goes into the next iteration's trigger text ([`Cycle::next_trigger`]) and the log.
 //! The fix runs only while the loop is still open: an iteration that closed its loop as
 //! exhausted gets no fix, since no iteration of that loop would test it.
+//!
+//! Webhooks (`[[notify]]`) hear about the recorded iteration beside the fix, so both `run` and
+//! the daemon notify, and a slow webhook holds up neither the fix nor the verdict.
 
 use std::path::PathBuf;
 
@@ -14,8 +17,10 @@ use super::events::{Event, Events};
 use super::fix::run_fix;
 use super::iteration::{Finished, IterationError, Request, run_locked};
 use super::record::Recorder;
+use super::suite::SuiteContext;
 use crate::config::{DaemonConfig, LoopPlan};
-use crate::model::Verdict;
+use crate::model::{IterationRef, Verdict};
+use crate::notify::Concluded;
 
 /// One iteration plus, when it is failing, the fix step.
 #[derive(Debug)]
@@ -51,7 +56,9 @@ impl Cycle {
 }
 
 /// Runs one iteration of `plan` and, when it is failing and its loop still open, `[fix]` —
-/// holding the loop's lock throughout, so no other iteration starts between the two.
+/// holding the loop's lock throughout, so no other iteration starts between the two. The
+/// loop's `[[notify]]` webhooks are told what changed while the fix runs; that never fails the
+/// cycle, and takes at most [`crate::config::defaults::NOTIFY_BUDGET`].
 pub async fn run_cycle(
     config: &DaemonConfig,
     plan: &LoopPlan,
@@ -61,32 +68,88 @@ pub async fn run_cycle(
 ) -> Result<Cycle, IterationError> {
     let mut recorder = Recorder::open(config, plan)?;
     let (finished, ctx) = run_locked(&mut recorder, config, plan, request, events, cancel).await?;
+    // The webhooks are told while the fix runs: a slow or dead webhook delays neither.
+    let previous = previous_verdict(&recorder, plan, &finished);
+    let notifying = notify(config, plan, &finished, previous, &ctx);
+    let fixing = fix_step(plan, &finished, &ctx, events);
+    let ((), fix) = tokio::join!(notifying, fixing);
+    drop(recorder);
+    Ok(Cycle { finished, fix })
+}
+
+/// Runs `[fix]` when the iteration is failing and its loop still open.
+async fn fix_step(
+    plan: &LoopPlan,
+    finished: &Finished,
+    ctx: &SuiteContext,
+    events: &Events,
+) -> Option<FixOutcome> {
     let wants_fix = finished.iteration.verdict == Verdict::Failing
         && !finished.loop_closed
         && !ctx.cancel.is_cancelled();
-    let fix = match &plan.fix {
-        Some(fix_plan) if wants_fix => {
-            events.emit(Event::FixStarted);
-            let outcome = run_fix(fix_plan, &ctx, &finished.paths).await;
-            tracing::info!(
-                loop_name = %plan.name,
-                loop_number = finished.iteration.loop_number,
-                iteration = finished.iteration.number,
-                succeeded = outcome.succeeded,
-                log = %outcome.log.display(),
-                "fix finished: {}",
-                outcome.summary
-            );
-            events.emit(Event::FixFinished {
-                ok: outcome.succeeded,
-                summary: outcome.summary.clone(),
-            });
-            Some(outcome)
-        }
-        _ => None,
+    let fix_plan = plan.fix.as_ref().filter(|_| wants_fix)?;
+    events.emit(Event::FixStarted);
+    let outcome = run_fix(fix_plan, ctx, &finished.paths).await;
+    tracing::info!(
+        loop_name = %plan.name,
+        loop_number = finished.iteration.loop_number,
+        iteration = finished.iteration.number,
+        succeeded = outcome.succeeded,
+        log = %outcome.log.display(),
+        "fix finished: {}",
+        outcome.summary
+    );
+    events.emit(Event::FixFinished {
+        ok: outcome.succeeded,
+        summary: outcome.summary.clone(),
+    });
+    Some(outcome)
+}
+
+/// What notifications compare the iteration with: `Some(verdict before it)`, or `None` when
+/// there is nothing to notify or the history cannot say (logged; guessing would send a
+/// "failing" for a loop that has been failing all along).
+fn previous_verdict(
+    recorder: &Recorder<'_>,
+    plan: &LoopPlan,
+    finished: &Finished,
+) -> Option<Option<Verdict>> {
+    if plan.notify.is_empty() {
+        return None;
+    }
+    let it = &finished.iteration;
+    let at = IterationRef {
+        loop_number: it.loop_number,
+        iteration: it.number,
     };
-    drop(recorder);
-    Ok(Cycle { finished, fix })
+    recorder
+        .verdict_before(at)
+        .map_err(|e| {
+            tracing::warn!(loop_name = %plan.name, "not notifying: {:#}", anyhow::Error::new(e));
+        })
+        .ok()
+}
+
+/// Tells the loop's webhooks what changed; never fails (see [`crate::notify::notify`]).
+async fn notify(
+    config: &DaemonConfig,
+    plan: &LoopPlan,
+    finished: &Finished,
+    previous: Option<Option<Verdict>>,
+    ctx: &SuiteContext,
+) {
+    let Some(previous) = previous else {
+        return;
+    };
+    let report = finished.paths.markdown();
+    let report = report.strip_prefix(&config.root).unwrap_or(&report);
+    let concluded = Concluded {
+        iteration: &finished.iteration,
+        loop_closed: finished.loop_closed,
+        previous,
+        report: &report.display().to_string(),
+    };
+    crate::notify::notify(plan, concluded, &ctx.values, &config.state_dir, &ctx.cancel).await;
 }
 
 #[cfg(test)]

@@ -130,6 +130,12 @@ impl<'a> Recorder<'a> {
         })
     }
 
+    /// The verdict of the newest iteration of this definition before `at` that was not
+    /// interrupted (what notifications compare with).
+    pub fn verdict_before(&self, at: IterationRef) -> Result<Option<Verdict>, RecordError> {
+        Ok(self.store.verdict_before(&self.plan.name, at)?)
+    }
+
     /// The report paths of `begun`.
     pub fn paths(&self, begun: &Begun) -> ReportPaths {
         ReportPaths::new(

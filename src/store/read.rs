@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec;
 use super::db::{Store, baseline_row};
@@ -11,7 +11,7 @@ use super::error::StoreError;
 use super::schema;
 use crate::model::{
     IterationRef, IterationSummary, LoopName, Previous, PriorCluster, PriorTest, SuiteStatus,
-    TestHistoryRow, TestId, Totals,
+    TestHistoryRow, TestId, Totals, Verdict,
 };
 
 /// How many matching ids an ambiguous-suffix error lists.
@@ -37,6 +37,34 @@ impl Store {
             return Ok(None);
         };
         load_previous(&self.conn, row, at).map(Some).map_err(error)
+    }
+
+    /// The verdict of the newest finished iteration of this definition strictly before
+    /// `before`, across loop boundaries, skipping interrupted ones (they say nothing about the
+    /// system under test); `None` when there is none. Unlike [`Self::previous`], `error`
+    /// iterations count: notifications say when a loop starts or stops being able to run.
+    pub fn verdict_before(
+        &self,
+        loop_name: &LoopName,
+        before: IterationRef,
+    ) -> Result<Option<Verdict>, StoreError> {
+        let read = || -> rusqlite::Result<Option<Verdict>> {
+            self.conn
+                .prepare_cached(
+                    "SELECT i.verdict FROM iterations i JOIN loops l ON l.id = i.loop_id
+                     WHERE l.loop_name = ?1 AND i.verdict IN ('green', 'failing', 'error')
+                       AND (l.number < ?2 OR (l.number = ?2 AND i.number < ?3))
+                     ORDER BY l.number DESC, i.number DESC LIMIT 1",
+                )?
+                .query_row(
+                    params![loop_name.as_str(), before.loop_number, before.iteration],
+                    |r| codec::parse_verdict(&r.get::<_, String>(0)?, 0),
+                )
+                .optional()
+        };
+        read().map_err(self.error(format!(
+            "read the verdict before {before} of loop {loop_name}"
+        )))
     }
 
     /// Every loop definition with history, sorted.
