@@ -56,10 +56,11 @@ def main():
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(mended)
         os.replace(tmp, faults_path)
-        print(f"primary issue {rank}: {cluster['signature']} ({cluster['count']} tests)")
-        print(f"mended {fault}: {what}")
         left = sorted(active - {fault})
+        print(f"primary issue {rank}: {cluster['signature']} ({cluster['count']} tests)")
         print(f"faults still on: {', '.join(left) if left else 'none'}")
+        # The last line is what greenloop shows under "fix succeeded".
+        print(f"mended {fault}: {what}")
         return 0
     print(f"nothing to mend: no primary issue of {at} matches a fault that is on "
           f"({', '.join(sorted(active)) or 'none'})", file=sys.stderr)
