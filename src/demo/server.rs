@@ -22,9 +22,13 @@ use super::faults::Faults;
 mod work {
     use std::time::Duration;
 
+    /// `POST /api/agents/start`: spawning an agent is the slow one.
     pub const START_AGENT: Duration = Duration::from_millis(40);
+    /// `GET /api/agents/status`.
     pub const AGENT_STATUS: Duration = Duration::from_millis(8);
+    /// `GET /api/tools`.
     pub const TOOLS: Duration = Duration::from_millis(6);
+    /// `GET /api/threads`.
     pub const THREADS: Duration = Duration::from_millis(12);
 }
 
