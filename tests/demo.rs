@@ -183,3 +183,20 @@ fn the_demo_fails_like_a_staging_day_then_converges_to_green() {
     );
     assert_eq!(failing(&again), failing(first), "{:#}", again["totals"]);
 }
+
+#[test]
+fn the_readme_opens_with_the_demo() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let first_block = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a sh block");
+    let first_command = first_block.lines().next().unwrap();
+    assert!(
+        first_command.starts_with("cargo run -- run demo --until-green"),
+        "{first_command}"
+    );
+    assert!(first_command.contains("reports/demo/"), "{first_command}");
+}
