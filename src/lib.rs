@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod daemon;
+pub mod demo;
 pub mod diff;
 pub mod integrity;
 pub mod junit;

@@ -484,6 +484,29 @@ fn suites_get_greenloop_variables_and_expanded_arguments() {
 }
 
 #[test]
+fn greenloop_names_the_running_executable() {
+    let root = Root::new();
+    root.write_loop(
+        "self",
+        r#"
+[[suite]]
+name = "exe"
+command = ["sh", "-c", '"$1" --version; test "$1" = "$GREENLOOP_GREENLOOP" && echo same; exit 3', "sh", "${greenloop}"]
+"#,
+    );
+    let output = root.greenloop(&["run", "self"]);
+    assert_eq!(code(&output), 1, "{}", text(&output));
+    let json = root.latest_json("self");
+    let detail = test_entry(&json, "exe::suite::exit code")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let version = format!("greenloop {}", env!("CARGO_PKG_VERSION"));
+    assert!(detail.contains(&version), "{detail}");
+    assert!(detail.contains("same"), "{detail}");
+}
+
+#[test]
 fn an_unknown_loop_is_a_usage_error() {
     let root = Root::new();
     root.write_loop("real", &suite("s", "junit_pass.sh", ""));

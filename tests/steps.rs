@@ -434,6 +434,11 @@ command = ["python3", "{fix}", "{saw}"]
         "{}",
         text(&output)
     );
+    assert!(
+        stderr(&output).contains("\n    fix: read the report of iteration 1\n"),
+        "the fix's last line is shown: {}",
+        text(&output)
+    );
     let seen: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&saw).expect("the fix ran")).unwrap();
     let stem = stem(&root, "fixed", 1);

@@ -119,4 +119,18 @@ pub enum Command {
         #[arg(value_name = "LOOP")]
         name: String,
     },
+    /// The demo loop's system under test (`loops/demo.toml` starts it as its service): an
+    /// agent-style HTTP and WebSocket backend whose faults are read from a file per request.
+    #[command(hide = true)]
+    DemoBackend {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7890")]
+        listen: std::net::SocketAddr,
+        /// The faults file (relative to the root), re-read on every request and connection.
+        #[arg(long)]
+        faults: PathBuf,
+        /// Copied to `--faults` when that file does not exist yet.
+        #[arg(long)]
+        defaults: Option<PathBuf>,
+    },
 }

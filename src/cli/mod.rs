@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod daemon_client;
+mod demo;
 mod exit;
 mod history;
 mod progress;
@@ -21,7 +22,8 @@ pub use args::{Args, Command, LogFormat};
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
     let args = Args::parse();
-    init_logging(args.log_format, matches!(args.command, Command::Serve));
+    let long_running = matches!(args.command, Command::Serve | Command::DemoBackend { .. });
+    init_logging(args.log_format, long_running);
     let root = match std::path::absolute(&args.root) {
         Ok(root) => root,
         Err(e) => {
@@ -75,13 +77,24 @@ pub fn main() -> ExitCode {
             exit::or_failure(records::history(&root, &name, test.as_deref()))
         }
         Command::Close { name } => exit::or_failure(records::close(&root, &name)),
+        Command::DemoBackend {
+            listen,
+            faults,
+            defaults,
+        } => exit::or_failure(runtime().block_on(demo::demo_backend(
+            &root,
+            listen,
+            &faults,
+            defaults.as_deref(),
+        ))),
     }
 }
 
 /// Logs go to stderr as text or JSON, filtered by `GREENLOOP_LOG` (default `info` for the
-/// daemon, `warn` for the other commands, whose own output says what happened).
-fn init_logging(format: LogFormat, daemon: bool) {
-    let default = if daemon {
+/// daemon and the demo backend, `warn` for the other commands, whose own output says what
+/// happened).
+fn init_logging(format: LogFormat, long_running: bool) {
+    let default = if long_running {
         "info,tokio_cron_scheduler=warn"
     } else {
         "warn"

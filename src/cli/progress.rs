@@ -51,10 +51,11 @@ pub async fn print_progress(loop_name: String, mut events: UnboundedReceiver<Eve
                 format!("  {} deploy — {summary}", if ok { "✔" } else { "✘" })
             }
             Event::FixStarted => "  ▶ fix started".to_owned(),
-            Event::FixFinished { ok, summary } => format!(
-                "  {} fix {} — {summary}",
+            Event::FixFinished { ok, summary, said } => format!(
+                "  {} fix {} — {summary}{}",
                 if ok { "✔" } else { "✘" },
-                if ok { "succeeded" } else { "failed" }
+                if ok { "succeeded" } else { "failed" },
+                said.map(|said| format!("\n    {said}")).unwrap_or_default()
             ),
             Event::IterationFinished { .. } => continue,
         };

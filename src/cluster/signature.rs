@@ -24,9 +24,9 @@
 //! - the word before it names a code (`code`, `status`, `errno`, `signal`, or ends in
 //!   `code`/`status`, like `status_code`, `exitCode`) and it has at most 4 digits; or
 //! - it is in a code range — HTTP `100..=599`, WebSocket `1000..=1015` and `3000..=4999` — and
-//!   it opens the message or follows a word that reports one (`received`, `sent`, `got`,
-//!   `expected`, `returned`, `assert`, `with`, `response`, `http…`, `…error`, `…exception`) or
-//!   another kept code (so `assert 404 == 200` keeps both).
+//!   it opens the message or follows a word that reports one (`received`, `answered`, `sent`,
+//!   `got`, `expected`, `returned`, `assert`, `with`, `response`, `http…`, `…error`,
+//!   `…exception`) or another kept code (so `assert 404 == 200` keeps both).
 //!
 //! A number followed by a unit word (`500 milliseconds`, `404 bytes`) is a quantity, never a
 //! code. So `line 404` and `with 1500 ms` are masked, `received 1011` and `HTTPError: 503` are
@@ -53,10 +53,11 @@ const FILE_EXTENSIONS: &[&str] = &[
     "txt", "vue", "xml", "yaml", "yml",
 ];
 
-/// Words after which a number in a code range is a code.
+/// Words after which a number in a code range is a code (`answered` is how greenloop's own
+/// HTTP probe words a status).
 const REPORTING_WORDS: &[&str] = &[
-    "assert", "closed", "expect", "expected", "got", "received", "response", "return", "returned",
-    "returns", "sent", "with",
+    "answered", "assert", "closed", "expect", "expected", "got", "received", "response", "return",
+    "returned", "returns", "sent", "with",
 ];
 
 /// Words that make the number before them a quantity, never a code: `with 500 milliseconds`.

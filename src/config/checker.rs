@@ -79,7 +79,10 @@ impl<'a> Checker<'a> {
                     .join(", ");
                 self.error(
                     raw.span(),
-                    format!("unknown name {list}: define it under [vars] or [secrets], or use a built-in (loop, iteration, loop_name, report_dir, root, junit)"),
+                    format!(
+                        "unknown name {list}: define it under [vars] or [secrets], or use a built-in ({})",
+                        super::plan::BUILTINS.join(", ")
+                    ),
                 );
                 None
             }

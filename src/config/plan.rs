@@ -20,12 +20,13 @@ use crate::redact::Redactor;
 use crate::schedule::Schedule;
 
 /// Names every template may use besides `[vars]` and `[secrets]`.
-pub const BUILTINS: [&str; 6] = [
+pub const BUILTINS: [&str; 7] = [
     "loop",
     "iteration",
     "loop_name",
     "report_dir",
     "root",
+    "greenloop",
     "junit",
 ];
 

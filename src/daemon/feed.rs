@@ -91,8 +91,8 @@ fn describe(event: &Event) -> Value {
             "type": "deploy_finished", "ok": ok, "summary": summary,
         }),
         Event::FixStarted => json!({ "type": "fix_started" }),
-        Event::FixFinished { ok, summary } => json!({
-            "type": "fix_finished", "ok": ok, "summary": summary,
+        Event::FixFinished { ok, summary, said } => json!({
+            "type": "fix_finished", "ok": ok, "summary": summary, "said": said,
         }),
         Event::IterationFinished { verdict, totals } => json!({
             "type": "iteration_finished", "verdict": verdict, "totals": totals,

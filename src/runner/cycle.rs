@@ -40,7 +40,13 @@ pub struct FixOutcome {
     pub summary: String,
     /// Its log, `fix.log` in the iteration's logs directory.
     pub log: PathBuf,
+    /// The last line it printed (secrets masked, at most [`SAID_MAX_CHARS`] characters): what a
+    /// fix says it did, e.g. "mended ws_1011 …".
+    pub said: Option<String>,
 }
+
+/// The longest [`FixOutcome::said`] kept, in characters.
+pub const SAID_MAX_CHARS: usize = 200;
 
 impl Cycle {
     /// The trigger text for the iteration that follows this cycle's fix, e.g.
@@ -102,6 +108,7 @@ async fn fix_step(
     events.emit(Event::FixFinished {
         ok: outcome.succeeded,
         summary: outcome.summary.clone(),
+        said: outcome.said.clone(),
     });
     Some(outcome)
 }

@@ -50,6 +50,8 @@ pub enum Event {
         ok: bool,
         /// How it went, e.g. "exit 0 in 3.21 s".
         summary: String,
+        /// The last line it printed: what it says it did.
+        said: Option<String>,
     },
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::cycle::FixOutcome;
+use super::cycle::{FixOutcome, SAID_MAX_CHARS};
 use super::process;
 use super::step;
 use super::suite::SuiteContext;
@@ -28,7 +28,22 @@ pub(crate) async fn run_fix(plan: &FixPlan, ctx: &SuiteContext, paths: &ReportPa
         succeeded: run.succeeded(),
         summary: run.summary(),
         log,
+        said: result.ok().and_then(|outcome| last_line(&outcome.tail)),
     }
+}
+
+/// The last non-blank line of `output`, trimmed and cut to [`SAID_MAX_CHARS`] characters.
+fn last_line(output: &str) -> Option<String> {
+    let line = output
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())?;
+    let mut said: String = line.chars().take(SAID_MAX_CHARS).collect();
+    if said.len() < line.len() {
+        said.push('…');
+    }
+    Some(said)
 }
 
 /// `path` made absolute, as text: the fix may run anywhere.
@@ -37,4 +52,22 @@ fn shown(path: &Path) -> String {
         .unwrap_or_else(|_| PathBuf::from(path))
         .display()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn said_is_the_last_non_blank_line_cut_to_length() {
+        assert_eq!(
+            last_line("read it\nmended x\n\n  \n").as_deref(),
+            Some("mended x")
+        );
+        assert_eq!(last_line(" \n"), None);
+        let long = "é".repeat(SAID_MAX_CHARS + 5);
+        let said = last_line(&long).unwrap();
+        assert_eq!(said.chars().count(), SAID_MAX_CHARS + 1);
+        assert!(said.ends_with('…'));
+    }
 }

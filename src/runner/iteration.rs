@@ -227,5 +227,15 @@ fn template_values(
     values.insert("loop_name".into(), plan.name.to_string());
     values.insert("report_dir".into(), paths.dir.display().to_string());
     values.insert("root".into(), config.root.display().to_string());
+    values.insert("greenloop".into(), greenloop_exe());
     values
+}
+
+/// The running greenloop executable, so a loop can start greenloop's own tools (the demo
+/// backend) without knowing where cargo or an installer put the binary. Should the OS not
+/// say, `greenloop` is looked up on `PATH`.
+fn greenloop_exe() -> String {
+    std::env::current_exe()
+        .map(|path| path.display().to_string())
+        .unwrap_or_else(|_| "greenloop".to_owned())
 }

@@ -120,6 +120,10 @@ fn real_messages_normalise_to_readable_signatures() {
             "GET /api/v1/users/<n> returned 500",
         ),
         (
+            "POST /api/agents/start answered 404, expected 200 (5 of 5 samples)",
+            "POST /api/agents/start answered 404, expected 200 (<n> of <n> samples)",
+        ),
+        (
             "TimeoutError: timed out after 10 seconds at 12:00:01",
             "TimeoutError: timed out after <n> seconds at <time>",
         ),
