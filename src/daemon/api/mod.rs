@@ -50,6 +50,10 @@ pub fn router(state: ApiState) -> Router {
             "/api/v1/loops/{name}/iterations/{loop}/{iteration}/report",
             get(loops::iteration_report),
         )
+        .route(
+            "/api/v1/loops/{name}/iterations/{loop}/{iteration}/report.html",
+            get(loops::iteration_report_html),
+        )
         .route("/api/v1/events", get(events::stream))
         .route("/metrics", get(metrics::render))
         .route_layer(axum::middleware::from_fn_with_state(
