@@ -33,7 +33,8 @@ pub struct ApiState {
     pub stopping: CancellationToken,
 }
 
-/// Every route; `/healthz` needs no token, everything else goes through [`auth`].
+/// Every route; `/healthz` and the dashboard's files need no token, everything else goes
+/// through [`auth`].
 pub fn router(state: ApiState) -> Router {
     let api = Router::new()
         .route("/api/v1/loops", get(loops::index))
@@ -65,6 +66,7 @@ pub fn router(state: ApiState) -> Router {
             "/healthz",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
+        .merge(super::dashboard::routes())
         .merge(api)
         .fallback(|| async { error::ApiError::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
