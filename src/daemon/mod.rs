@@ -1,9 +1,10 @@
-//! The daemon behind `greenloop serve`: the coordinator that owns what runs, the HTTP API, and
-//! the scheduler, wired together with a clean stop.
+//! The daemon behind `greenloop serve`: the coordinator that owns what runs, the HTTP API and
+//! its dashboard, and the scheduler, wired together with a clean stop.
 
 pub mod activity;
 mod api;
 pub mod coordinator;
+mod dashboard;
 mod feed;
 mod run;
 pub mod status;

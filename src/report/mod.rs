@@ -5,6 +5,7 @@ mod actions;
 mod changes;
 pub mod chart;
 pub mod files;
+pub mod html;
 pub mod index;
 pub mod json;
 pub mod markdown;

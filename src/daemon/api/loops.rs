@@ -1,4 +1,5 @@
-//! `/api/v1/loops…`: loop states, triggers, history, and each iteration's JSON and report.
+//! `/api/v1/loops…`: loop states, triggers, history, and each iteration's JSON and report (as
+//! Markdown, or rendered to HTML for the dashboard).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -97,15 +98,8 @@ pub async fn iteration_json(
     State(state): State<ApiState>,
     Path((name, loop_number, iteration)): Path<(String, u32, u32)>,
 ) -> Result<Response, ApiError> {
-    report_file(
-        &state,
-        &name,
-        loop_number,
-        iteration,
-        "json",
-        "application/json",
-    )
-    .await
+    let contents = report_file(&state, &name, loop_number, iteration, "json").await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], contents).into_response())
 }
 
 /// `GET /api/v1/loops/{name}/iterations/{loop}/{iteration}/report`: the Markdown report.
@@ -113,18 +107,46 @@ pub async fn iteration_report(
     State(state): State<ApiState>,
     Path((name, loop_number, iteration)): Path<(String, u32, u32)>,
 ) -> Result<Response, ApiError> {
-    report_file(
-        &state,
-        &name,
-        loop_number,
-        iteration,
-        "md",
-        "text/markdown; charset=utf-8",
+    let contents = report_file(&state, &name, loop_number, iteration, "md").await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+        contents,
     )
-    .await
+        .into_response())
 }
 
-/// Serves `reports/<name>/<stem>.<extension>` of the iteration, found through the store: the
+/// `GET /api/v1/loops/{name}/iterations/{loop}/{iteration}/report.html`: the Markdown report
+/// rendered as an HTML fragment for the dashboard (raw HTML escaped, see [`report::html`]).
+///
+/// [`report::html`]: crate::report::html
+pub async fn iteration_report_html(
+    State(state): State<ApiState>,
+    Path((name, loop_number, iteration)): Path<(String, u32, u32)>,
+) -> Result<Response, ApiError> {
+    let markdown = report_file(&state, &name, loop_number, iteration, "md").await?;
+    // A report of many failures can be large: render it off the async threads.
+    let html = tokio::task::spawn_blocking(move || {
+        crate::report::html::markdown_to_html(&String::from_utf8_lossy(&markdown))
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            // Opened on its own rather than through the dashboard, the fragment may run
+            // nothing and load nothing.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        html,
+    )
+        .into_response())
+}
+
+/// Reads `reports/<name>/<stem>.<extension>` of the iteration, found through the store: the
 /// path is never built from user input beyond a checked loop name and two numbers.
 async fn report_file(
     state: &ApiState,
@@ -132,8 +154,7 @@ async fn report_file(
     loop_number: u32,
     iteration: u32,
     extension: &'static str,
-    content_type: &'static str,
-) -> Result<Response, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     let name = loop_name(name)?;
     let at = IterationRef {
         loop_number,
@@ -162,7 +183,7 @@ async fn report_file(
         .join(name.as_str())
         .join(format!("{stem}.{extension}"));
     match tokio::fs::read(&path).await {
-        Ok(contents) => Ok(([(header::CONTENT_TYPE, content_type)], contents).into_response()),
+        Ok(contents) => Ok(contents),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ApiError::not_found(format!(
             "the report of {at} of {name} is gone from reports/"
         ))),

@@ -33,7 +33,8 @@ pub struct ApiState {
     pub stopping: CancellationToken,
 }
 
-/// Every route; `/healthz` needs no token, everything else goes through [`auth`].
+/// Every route; `/healthz` and the dashboard's files need no token, everything else goes
+/// through [`auth`].
 pub fn router(state: ApiState) -> Router {
     let api = Router::new()
         .route("/api/v1/loops", get(loops::index))
@@ -50,6 +51,10 @@ pub fn router(state: ApiState) -> Router {
             "/api/v1/loops/{name}/iterations/{loop}/{iteration}/report",
             get(loops::iteration_report),
         )
+        .route(
+            "/api/v1/loops/{name}/iterations/{loop}/{iteration}/report.html",
+            get(loops::iteration_report_html),
+        )
         .route("/api/v1/events", get(events::stream))
         .route("/metrics", get(metrics::render))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -61,6 +66,7 @@ pub fn router(state: ApiState) -> Router {
             "/healthz",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
+        .merge(super::dashboard::routes())
         .merge(api)
         .fallback(|| async { error::ApiError::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
