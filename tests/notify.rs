@@ -1,6 +1,7 @@
-//! `[[notify]]` end to end: the real `greenloop run` against a local webhook receiver that
-//! records every request — one message per state change, none while unchanged, a reminder after
-//! its interval, retries on 5xx, and a dead webhook that changes nothing about the run.
+//! `[[notify]]` end to end: the real `greenloop run` (and `import`) against a local webhook
+//! receiver that records every request — one message per state change, none while unchanged, a
+//! reminder after its interval, retries on 5xx, and a dead webhook that changes nothing about
+//! the run.
 
 mod common;
 
@@ -338,4 +339,49 @@ fn a_dead_or_refusing_webhook_never_changes_the_run() {
         stderr.contains("/*** of failing: the webhook answered 404 (after 1 attempt)"),
         "{stderr}"
     );
+}
+
+/// JUnit as CI might leave it: `t1` passes, `t2` passes or fails.
+fn ci_junit(root: &Root, name: &str, t2_fails: bool) -> String {
+    let t2 = if t2_fails {
+        "<testcase classname=\"ci\" name=\"t2\" time=\"0.2\"><failure message=\"t2 broke\"/></testcase>"
+    } else {
+        "<testcase classname=\"ci\" name=\"t2\" time=\"0.2\"/>"
+    };
+    root.write(
+        name,
+        &format!(
+            "<testsuite name=\"ci\" tests=\"2\"><testcase classname=\"ci\" name=\"t1\" time=\"0.1\"/>{t2}</testsuite>"
+        ),
+    );
+    root.path().join(name).display().to_string()
+}
+
+#[test]
+fn imported_iterations_notify_like_runs() {
+    let receiver = Receiver::start(&[]);
+    let root = Root::new();
+    flip_loop(&root, "", "[[notify]]\nurl = \"${hook}\"\n");
+    let hook = receiver.url("ci");
+    let import = |file: &str| {
+        let output = root.greenloop_env(
+            &["import", "flip", file],
+            &[("NOTIFY_TEST_HOOK", &hook), ("NOTIFY_TEST_TOKEN", TOKEN)],
+        );
+        assert!(!text(&output).contains(HOOK_SECRET), "{}", text(&output));
+        code(&output)
+    };
+
+    assert_eq!(import(&ci_junit(&root, "ci-1.xml", true)), 1);
+    assert_eq!(receiver.events("ci"), ["failing"]);
+    let body = &receiver.delivered("ci")[0];
+    assert_eq!(body["verdict"], "failing");
+    assert_eq!(body["new_failures"], serde_json::json!(["flip::ci::t2"]));
+
+    assert_eq!(import(&ci_junit(&root, "ci-2.xml", true)), 1);
+    assert_eq!(receiver.events("ci"), ["failing"], "unchanged: no message");
+
+    assert_eq!(import(&ci_junit(&root, "ci-3.xml", false)), 0);
+    assert_eq!(receiver.events("ci"), ["failing", "green"]);
+    assert_eq!(receiver.delivered("ci")[1]["iteration"], 3);
 }

@@ -9,7 +9,7 @@ use crate::model::LoopName;
 use crate::runner::{Request, import_iteration};
 use crate::store::Store;
 
-/// `greenloop import <loop> <files…>`.
+/// `greenloop import <loop> <files…>`; the loop's `[[notify]]` webhooks hear what changed.
 pub fn import(
     root: &Path,
     name: &str,
@@ -39,7 +39,11 @@ pub fn import(
         trigger: "import (cli)".into(),
         new_loop,
     };
-    let finished = import_iteration(&config, &plan, &suite, files, request)?;
+    let importing = import_iteration(&config, &plan, &suite, files, request);
+    let finished = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(importing)?;
     super::commands::print_summary(root, &finished);
     Ok(exit::for_verdict(finished.iteration.verdict))
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::history::{Cluster, Diff, ResolvedCluster};
+use super::history::{Cluster, Diff, IterationRef, ResolvedCluster};
 use super::integrity::Finding;
 use super::names::LoopName;
 use super::steps::{Collected, DeployOutcome};
@@ -60,6 +60,14 @@ pub struct Iteration {
 }
 
 impl Iteration {
+    /// Its numbers: Loop L / Iteration I.
+    pub fn at(&self) -> IterationRef {
+        IterationRef {
+            loop_number: self.loop_number,
+            iteration: self.number,
+        }
+    }
+
     /// Every test of every suite.
     pub fn tests(&self) -> impl Iterator<Item = &TestResult> {
         self.suites.iter().flat_map(|suite| suite.tests.iter())

@@ -16,11 +16,11 @@ use tokio_util::sync::CancellationToken;
 use super::events::{Event, Events};
 use super::fix::run_fix;
 use super::iteration::{Finished, IterationError, Request, run_locked};
+use super::notifying::{notify, previous_verdict};
 use super::record::Recorder;
 use super::suite::SuiteContext;
 use crate::config::{DaemonConfig, LoopPlan};
-use crate::model::{IterationRef, Verdict};
-use crate::notify::Concluded;
+use crate::model::Verdict;
 
 /// One iteration plus, when it is failing, the fix step.
 #[derive(Debug)]
@@ -76,7 +76,7 @@ pub async fn run_cycle(
     let (finished, ctx) = run_locked(&mut recorder, config, plan, request, events, cancel).await?;
     // The webhooks are told while the fix runs: a slow or dead webhook delays neither.
     let previous = previous_verdict(&recorder, plan, &finished);
-    let notifying = notify(config, plan, &finished, previous, &ctx);
+    let notifying = notify(config, plan, &finished, previous, &ctx.values, &ctx.cancel);
     let fixing = fix_step(plan, &finished, &ctx, events);
     let ((), fix) = tokio::join!(notifying, fixing);
     drop(recorder);
@@ -111,52 +111,6 @@ async fn fix_step(
         said: outcome.said.clone(),
     });
     Some(outcome)
-}
-
-/// What notifications compare the iteration with: `Some(verdict before it)`, or `None` when
-/// there is nothing to notify or the history cannot say (logged; guessing would send a
-/// "failing" for a loop that has been failing all along).
-fn previous_verdict(
-    recorder: &Recorder<'_>,
-    plan: &LoopPlan,
-    finished: &Finished,
-) -> Option<Option<Verdict>> {
-    if plan.notify.is_empty() {
-        return None;
-    }
-    let it = &finished.iteration;
-    let at = IterationRef {
-        loop_number: it.loop_number,
-        iteration: it.number,
-    };
-    recorder
-        .verdict_before(at)
-        .map_err(|e| {
-            tracing::warn!(loop_name = %plan.name, "not notifying: {:#}", anyhow::Error::new(e));
-        })
-        .ok()
-}
-
-/// Tells the loop's webhooks what changed; never fails (see [`crate::notify::notify`]).
-async fn notify(
-    config: &DaemonConfig,
-    plan: &LoopPlan,
-    finished: &Finished,
-    previous: Option<Option<Verdict>>,
-    ctx: &SuiteContext,
-) {
-    let Some(previous) = previous else {
-        return;
-    };
-    let report = finished.paths.markdown();
-    let report = report.strip_prefix(&config.root).unwrap_or(&report);
-    let concluded = Concluded {
-        iteration: &finished.iteration,
-        loop_closed: finished.loop_closed,
-        previous,
-        report: &report.display().to_string(),
-    };
-    crate::notify::notify(plan, concluded, &ctx.values, &config.state_dir, &ctx.cancel).await;
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use super::collect::collect;
 use super::deploy::{Deployed, deploy};
 use super::events::{Event, Events};
 use super::ingest::{JunitFiles, ingest};
+use super::notifying::{notify, previous_verdict};
 use super::record::Recorder;
 pub use super::record::{Finished, RecordError as IterationError};
 use super::suite::SuiteContext;
@@ -118,8 +119,11 @@ pub(crate) async fn run_locked(
 }
 
 /// Records an iteration of `plan` from existing JUnit files without running anything: they are
-/// read as one suite called `suite`, then diffed and reported as usual.
-pub fn import_iteration(
+/// read as one suite called `suite`, then diffed and reported as usual, and the loop's
+/// `[[notify]]` webhooks are told what changed (with the loop's lock still held, as after a
+/// run). Reading and recording block the calling thread: this is for the `import` command, not
+/// for a task on a shared runtime.
+pub async fn import_iteration(
     config: &DaemonConfig,
     plan: &LoopPlan,
     suite: &str,
@@ -137,7 +141,19 @@ pub fn import_iteration(
         (reading.join().expect("the JUnit reader panicked"), begun)
     });
     let (mut recorder, begun) = begun?;
-    recorder.conclude(begun, vec![result], Vec::new())
+    let finished = recorder.conclude(begun, vec![result], Vec::new())?;
+    let previous = previous_verdict(&recorder, plan, &finished);
+    let values = template_values(config, plan, finished.iteration.at(), &finished.paths);
+    notify(
+        config,
+        plan,
+        &finished,
+        previous,
+        &values,
+        &CancellationToken::new(),
+    )
+    .await;
+    Ok(finished)
 }
 
 /// The imported files as one suite's result.

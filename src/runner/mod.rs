@@ -10,6 +10,7 @@ pub mod events;
 mod fix;
 pub mod ingest;
 pub mod iteration;
+mod notifying;
 mod output;
 pub mod probe;
 pub mod process;

@@ -40,10 +40,7 @@ impl Store {
         report_stem: &str,
         max_iterations: Option<u32>,
     ) -> Result<bool, StoreError> {
-        let at = IterationRef {
-            loop_number: iteration.loop_number,
-            iteration: iteration.number,
-        };
+        let at = iteration.at();
         let loop_name = &iteration.loop_name;
         let error = self.error(format!("record iteration {at} of loop {loop_name}"));
         let tx = self.write().map_err(&error)?;
@@ -109,10 +106,7 @@ fn record(
     target: &Target,
     report_stem: &str,
 ) -> rusqlite::Result<()> {
-    let at = IterationRef {
-        loop_number: iteration.loop_number,
-        iteration: iteration.number,
-    };
+    let at = iteration.at();
     update_summary(tx, iteration, target.iteration_id, report_stem)?;
     insert_suites(tx, iteration, target.iteration_id)?;
     let mut ids = test_ids(tx, &iteration.loop_name)?;
