@@ -364,6 +364,74 @@ async fn the_event_stream_follows_an_iteration_from_start_to_verdict() {
     d.daemon.stop().await.unwrap();
 }
 
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next event on `socket`, as JSON.
+async fn next_event(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(LIMIT, socket.next())
+            .await
+            .expect("an event within the limit")
+            .expect("the stream is open")
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            return serde_json::from_str(text.as_str()).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_asking_for_replay_gets_the_latest_cycle_first_then_live_events() {
+    let root = Root::new();
+    root.write_loop("live", &sleeping_loop(0.0, 1));
+    let d = TestDaemon::start(root.path()).await;
+    let (_, first) = d.trigger("live").await;
+    d.wait_iterations("live", 1, LIMIT).await;
+    let ws = format!("{}/api/v1/events", d.base.replacen("http", "ws", 1));
+    let (mut plain, _) = tokio_tungstenite::connect_async(ws.as_str()).await.unwrap();
+    let (mut replaying, _) = tokio_tungstenite::connect_async(format!("{ws}?replay=true"))
+        .await
+        .unwrap();
+    let (_, second) = d.trigger("live").await;
+
+    let cycle = [
+        "iteration_started",
+        "suite_started",
+        "suite_finished",
+        "iteration_finished",
+    ];
+    let mut times = Vec::new();
+    for (iteration, trigger, replayed) in [(1, &first, true), (2, &second, false)] {
+        for kind in cycle {
+            let event = next_event(&mut replaying).await;
+            assert_eq!(
+                (
+                    event["type"].as_str(),
+                    event["iteration"].as_u64(),
+                    &event["trigger_id"]
+                ),
+                (Some(kind), Some(iteration), &trigger["trigger_id"]),
+                "{event}"
+            );
+            assert_eq!(event["replayed"].as_bool(), replayed.then_some(true));
+            let time = event["time"].as_str().expect("every event has a time");
+            times.push(chrono::DateTime::parse_from_rfc3339(time).unwrap());
+        }
+    }
+    assert!(times.is_sorted(), "in the order they happened: {times:?}");
+
+    // Without ?replay a listener hears only what happens after it connected.
+    let event = next_event(&mut plain).await;
+    assert_eq!(
+        (event["type"].as_str(), event["iteration"].as_u64()),
+        (Some("iteration_started"), Some(2)),
+        "{event}"
+    );
+    assert!(event.get("replayed").is_none(), "{event}");
+    d.daemon.stop().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_iterations_by_verdict_and_show_what_runs() {
     let root = Root::new();

@@ -1,8 +1,14 @@
-//! The live feed behind `/api/v1/events`: every running iteration's events as JSON lines,
+//! The live feed behind `/api/v1/events`: every running iteration's events as JSON objects,
 //! broadcast to whoever listens. A slow listener loses events, never slows an iteration.
+//!
+//! The feed also keeps each loop's latest cycle (its events since the last `iteration_started`)
+//! so a listener that arrives mid-iteration — a dashboard opened late — can be shown what it
+//! missed before the live events, with no gap and no repeat between the two.
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
@@ -11,21 +17,52 @@ use crate::runner::Event;
 
 /// How many events a listener may fall behind before it misses some.
 const BACKLOG: usize = 1024;
+/// How many of a loop's latest events are kept for replay (the newest).
+const REPLAY_PER_LOOP: usize = 256;
 
 /// A cheap handle to the feed.
-#[derive(Debug, Clone)]
-pub struct Feed(broadcast::Sender<Arc<str>>);
+#[derive(Debug, Clone, Default)]
+pub struct Feed(Arc<Shared>);
 
-impl Default for Feed {
+#[derive(Debug)]
+struct Shared {
+    sender: broadcast::Sender<Arc<str>>,
+    /// Each loop's events since its latest `iteration_started`; the lock also orders sending
+    /// against [`Feed::subscribe_replaying`].
+    latest: Mutex<BTreeMap<LoopName, VecDeque<Value>>>,
+}
+
+impl Default for Shared {
     fn default() -> Self {
-        Self(broadcast::channel(BACKLOG).0)
+        Self {
+            sender: broadcast::channel(BACKLOG).0,
+            latest: Mutex::default(),
+        }
     }
 }
 
 impl Feed {
     /// A new listener, from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
-        self.0.subscribe()
+        self.0.sender.subscribe()
+    }
+
+    /// A new listener, with each loop's latest cycle so far (oldest first, each marked
+    /// `"replayed": true`) to show before what it receives.
+    pub fn subscribe_replaying(&self) -> (Vec<String>, broadcast::Receiver<Arc<str>>) {
+        let latest = self.0.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        let receiver = self.0.sender.subscribe();
+        let mut replay: Vec<&Value> = latest.values().flatten().collect();
+        replay.sort_by(|a, b| a["time"].as_str().cmp(&b["time"].as_str()));
+        let replay = replay
+            .into_iter()
+            .map(|event| {
+                let mut event = event.clone();
+                event["replayed"] = json!(true);
+                event.to_string()
+            })
+            .collect();
+        (replay, receiver)
     }
 
     /// Publishes `event` of the iteration `at` of loop `name`.
@@ -44,22 +81,38 @@ impl Feed {
             fields.insert("loop".into(), json!(at.loop_number));
             fields.insert("iteration".into(), json!(at.iteration));
         }
-        self.send(message);
+        self.send(name, message);
     }
 
     /// Publishes that an iteration of `name` could not run.
     pub fn publish_error(&self, name: &LoopName, trigger_id: u64, message: &str) {
-        self.send(json!({
+        let message = json!({
             "type": "iteration_failed_to_start",
             "loop_name": name,
             "trigger_id": trigger_id,
             "message": message,
-        }));
+        });
+        self.send(name, message);
     }
 
-    fn send(&self, message: Value) {
+    /// Stamps `message` with the time, keeps it for replay and sends it.
+    fn send(&self, name: &LoopName, mut message: Value) {
+        message["time"] = json!(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true));
+        let text: Arc<str> = Arc::from(message.to_string());
+        let mut latest = self.0.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        let kept = latest.entry(name.clone()).or_default();
+        if matches!(
+            message["type"].as_str(),
+            Some("iteration_started" | "iteration_failed_to_start")
+        ) {
+            kept.clear();
+        }
+        if kept.len() == REPLAY_PER_LOOP {
+            kept.pop_front();
+        }
+        kept.push_back(message);
         // No listener is not an error.
-        let _ = self.0.send(Arc::from(message.to_string()));
+        let _ = self.0.sender.send(text);
     }
 }
 

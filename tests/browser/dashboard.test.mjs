@@ -2,8 +2,9 @@
 // End-to-end test of the dashboard: a real `greenloop serve` (the binary cargo built; this
 // script builds nothing) on a temp root with a token, driven in Debian's headless Chromium by
 // playwright-core. It loads the page, starts an iteration (giving the token when asked), sees
-// it run and finish, opens its report, checks a 375 px phone viewport, keeps screenshots
-// under target/browser/, and finally, with reads guarded too, gives the token on arrival.
+// it run and finish, sees a page opened later replay its progress, opens its report, checks a
+// 375 px phone viewport, keeps screenshots under target/browser/, and finally, with reads
+// guarded too, gives the token on arrival.
 //
 // Usage: node tests/browser/dashboard.test.mjs [path/to/greenloop]
 //   (default target/debug/greenloop; also GREENLOOP_BIN, and CHROMIUM for the browser)
@@ -160,6 +161,16 @@ async function desktop(browser, daemon, problems) {
     await row.getByRole('button').filter({ hasText: 'green' }).waitFor({ timeout: WAIT });
     await page.locator('#progress li', { hasText: 'Loop 1 / Iteration 1 finished: green' }).waitFor({ timeout: WAIT });
     await card.filter({ hasText: 'idle' }).filter({ hasText: 'Loop 1 / Iteration 1: green' }).waitFor({ timeout: WAIT });
+  });
+
+  await run('a page opened afterwards replays that iteration\'s progress', async () => {
+    const late = await context.newPage();
+    watchPage(late, problems);
+    await late.goto(`${daemon.base}/#/browser/1/1`);
+    for (const line of ['Loop 1 / Iteration 1 started', 'suite nap started', 'Loop 1 / Iteration 1 finished: green']) {
+      await late.locator('#progress li', { hasText: line }).waitFor({ timeout: WAIT });
+    }
+    await late.close();
   });
 
   await run('its report opens, rendered from Markdown', async () => {

@@ -447,7 +447,8 @@ function onEvent(event) {
     progress = { trigger_id: event.trigger_id, lines: [] };
     state.progress.set(name, progress);
   }
-  progress.lines.push(`${new Date().toLocaleTimeString()}  ${line}`);
+  const when = event.time ? new Date(event.time) : new Date();
+  progress.lines.push(`${when.toLocaleTimeString()}  ${line}`);
   progress.lines.splice(0, Math.max(0, progress.lines.length - PROGRESS_LINES));
   if (state.selected && state.selected.name === name) renderProgress();
   const parts = state.cards.get(name);
@@ -472,12 +473,15 @@ function connect() {
   }
   const url = new URL('/api/v1/events', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  // Each loop's latest cycle comes first, so an iteration already running shows its progress.
+  url.searchParams.set('replay', 'true');
   if (token()) url.searchParams.set('access_token', token());
   const socket = new WebSocket(url);
   state.socket = socket;
   setLive('connecting…', false);
   socket.onopen = () => {
     state.backoff = BACKOFF_MIN;
+    state.progress.clear(); // the replay that follows rebuilds it
     setLive('live', true);
     refreshSoon(); // whatever happened while offline
   };
