@@ -1,5 +1,6 @@
 //! `greenloop serve` as a real process: SIGTERM during an iteration writes an interrupted
-//! report and exits within the grace period; kill -9 and a restart keep history and numbering.
+//! report and exits within the grace period; kill -9 and a restart keep history and numbering;
+//! SIGHUP re-reads the schedules.
 
 mod common;
 
@@ -188,4 +189,64 @@ fn log_format_json_writes_one_object_per_line_for_containers() {
     );
     kill(Pid::from_raw(daemon.id() as i32), Signal::SIGTERM).unwrap();
     assert!(daemon.wait().unwrap().success());
+}
+
+/// How many iterations of `name` the daemon has, once none is running or waiting.
+fn settled_iterations(port: u16, name: &str) -> usize {
+    wait_for("the loop going idle", Duration::from_secs(20), || {
+        let (_, loops) = http(port, "GET", "/api/v1/loops");
+        loops.as_array().is_some_and(|loops| {
+            loops
+                .iter()
+                .filter(|l| l["name"] == name)
+                .all(|l| l["running"].is_null() && l["queued"].is_null())
+        })
+    });
+    let (status, rows) = http(port, "GET", &format!("/api/v1/loops/{name}/iterations"));
+    assert_eq!(status, 200, "{rows}");
+    rows.as_array().unwrap().len()
+}
+
+#[test]
+fn sighup_rereads_the_loop_files_schedules() {
+    let (root, port) = root_with_port();
+    let mut daemon = serve(&root);
+    wait_for("the daemon answering", Duration::from_secs(20), || {
+        http(port, "GET", "/healthz").0 == 200
+    });
+    let every_second = "schedule = \"*/1 * * * * *\"\n";
+    let tick = |schedule: &str| {
+        root.write_loop(
+            "tick",
+            &format!("{schedule}[[suite]]\nname = \"t\"\ncommand = [\"true\"]\n"),
+        );
+    };
+    let hup = || kill(Pid::from_raw(daemon.id() as i32), Signal::SIGHUP).unwrap();
+
+    tick(every_second);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        settled_iterations(port, "tick"),
+        0,
+        "a schedule added while the daemon runs waits for SIGHUP"
+    );
+
+    hup();
+    wait_for("a scheduled iteration", Duration::from_secs(20), || {
+        settled_iterations(port, "tick") >= 2
+    });
+
+    tick("");
+    hup();
+    std::thread::sleep(Duration::from_millis(1500));
+    let before = settled_iterations(port, "tick");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        settled_iterations(port, "tick"),
+        before,
+        "the schedule removed and SIGHUP sent: no more iterations"
+    );
+
+    kill(Pid::from_raw(daemon.id() as i32), Signal::SIGTERM).unwrap();
+    assert!(daemon.wait().unwrap().success(), "SIGHUP did not stop it");
 }

@@ -8,9 +8,9 @@ use super::exit;
 use crate::config;
 use crate::daemon::Daemon;
 
-/// Validates every file, starts the daemon, and stops it on SIGTERM or SIGINT: running
-/// iterations are interrupted and reported within `shutdown_grace`; a second signal exits at
-/// once.
+/// Validates every file, starts the daemon, re-reads the loop files' schedules on SIGHUP, and
+/// stops on SIGTERM or SIGINT: running iterations are interrupted and reported within
+/// `shutdown_grace`; a second signal exits at once.
 pub async fn serve(root: &Path) -> anyhow::Result<ExitCode> {
     let (_, diagnostics) = config::check_all(root);
     if !diagnostics.is_empty() {
@@ -27,8 +27,20 @@ pub async fn serve(root: &Path) -> anyhow::Result<ExitCode> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
-    let daemon = Daemon::start(config, listener).await?;
-    tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut daemon = Daemon::start(config, listener).await?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            _ = hup.recv() => {
+                tracing::info!("SIGHUP: re-reading the loop files' schedules");
+                if let Err(e) = daemon.reload_schedules().await {
+                    tracing::error!("failed to re-arm the schedules: {e:#}");
+                }
+            }
+        }
+    }
     tracing::info!(
         "stopping: no new iterations; interrupting running ones (signal again to quit now)"
     );

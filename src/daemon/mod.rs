@@ -40,6 +40,7 @@ pub struct Daemon {
     tracker: TaskTracker,
     grace: Duration,
     scheduler: Option<Scheduler>,
+    config: DaemonConfig,
 }
 
 /// Iterations were still running when the grace period ended.
@@ -83,6 +84,7 @@ impl Daemon {
             tracker,
             grace,
             scheduler,
+            config: config_for_schedules,
         })
     }
 
@@ -94,6 +96,21 @@ impl Daemon {
     /// The coordinator, to trigger iterations in-process.
     pub fn coordinator(&self) -> &Handle {
         &self.coordinator
+    }
+
+    /// Re-reads every loop file's `schedule` (on SIGHUP): the old schedules stop, then the new
+    /// ones are armed. A file that no longer validates loses its schedule until it does
+    /// (logged). Loop files are otherwise re-read per iteration already; the daemon's own
+    /// `config/greenloop.toml` is read at start only.
+    pub async fn reload_schedules(&mut self) -> anyhow::Result<()> {
+        if let Some(old) = self.scheduler.take() {
+            old.shutdown().await;
+        }
+        self.scheduler = schedule(&self.config, &self.coordinator).await?;
+        if self.scheduler.is_none() {
+            tracing::info!("no loop file has a schedule");
+        }
+        Ok(())
     }
 
     /// Stops: refuses new triggers, interrupts running iterations (their process groups are
@@ -130,7 +147,13 @@ async fn schedule(
     let schedules: Vec<(LoopName, crate::schedule::Schedule)> = config::loop_names(config)
         .unwrap_or_default()
         .iter()
-        .filter_map(|name| config::loop_plan(config, name).ok())
+        .filter_map(|name| {
+            config::loop_plan(config, name)
+                .map_err(|diagnostics| {
+                    tracing::warn!(loop_name = %name, "not scheduled: the loop file does not validate\n{diagnostics}");
+                })
+                .ok()
+        })
         .filter_map(|plan| Some((plan.name.clone(), plan.schedule.clone()?)))
         .collect();
     if schedules.is_empty() {
