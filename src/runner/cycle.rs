@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 use tokio_util::sync::CancellationToken;
 
+use super::blocking::blocking;
 use super::events::{Event, Events};
 use super::fix::run_fix;
 use super::iteration::{Finished, IterationError, Request, run_locked};
@@ -72,10 +73,10 @@ pub async fn run_cycle(
     events: &Events,
     cancel: CancellationToken,
 ) -> Result<Cycle, IterationError> {
-    let mut recorder = Recorder::open(config, plan)?;
+    let mut recorder = blocking(|| Recorder::open(config, plan))?;
     let (finished, ctx) = run_locked(&mut recorder, config, plan, request, events, cancel).await?;
     // The webhooks are told while the fix runs: a slow or dead webhook delays neither.
-    let previous = previous_verdict(&recorder, plan, &finished);
+    let previous = blocking(|| previous_verdict(&recorder, plan, &finished));
     let notifying = notify(config, plan, &finished, previous, &ctx.values, &ctx.cancel);
     let fixing = fix_step(plan, &finished, &ctx, events);
     let ((), fix) = tokio::join!(notifying, fixing);

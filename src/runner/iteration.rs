@@ -9,6 +9,7 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::battery::run_battery;
+use super::blocking::blocking;
 use super::collect::collect;
 use super::deploy::{Deployed, deploy};
 use super::events::{Event, Events};
@@ -39,7 +40,7 @@ pub async fn run_iteration(
     events: &Events,
     cancel: CancellationToken,
 ) -> Result<Finished, IterationError> {
-    let mut recorder = Recorder::open(config, plan)?;
+    let mut recorder = blocking(|| Recorder::open(config, plan))?;
     let (finished, _) = run_locked(&mut recorder, config, plan, request, events, cancel).await?;
     Ok(finished)
 }
@@ -54,7 +55,7 @@ pub(crate) async fn run_locked(
     events: &Events,
     cancel: CancellationToken,
 ) -> Result<(Finished, SuiteContext), IterationError> {
-    let begun = recorder.begin(request.new_loop, &request.trigger)?;
+    let begun = blocking(|| recorder.begin(request.new_loop, &request.trigger))?;
     let paths = recorder.paths(&begun);
     std::fs::create_dir_all(paths.logs()).map_err(|source| IterationError::Report {
         path: paths.dir.clone(),
@@ -105,12 +106,12 @@ pub(crate) async fn run_locked(
         }
         None => None,
     };
-    let mut judged = recorder.judge(begun, suites, probes, deploy_outcome);
+    let mut judged = blocking(|| recorder.judge(begun, suites, probes, deploy_outcome));
     let verdict = judged.iteration.verdict;
     if matches!(verdict, Verdict::Failing | Verdict::Error) && !ctx.cancel.is_cancelled() {
         judged.iteration.collected = collect(&plan.collect, &ctx).await;
     }
-    let finished = recorder.record(judged)?;
+    let finished = blocking(|| recorder.record(judged))?;
     events.emit(Event::IterationFinished {
         verdict: finished.iteration.verdict,
         totals: finished.iteration.totals,

@@ -2,6 +2,7 @@
 //! their results ingested, collects on failure; and the cycle: an iteration plus its fix.
 
 pub mod battery;
+mod blocking;
 mod child;
 mod collect;
 pub mod cycle;
