@@ -323,6 +323,45 @@ command = ["python3", "{wait_gone}", "{pidfile}"]
 }
 
 #[test]
+fn a_service_that_exits_before_it_is_ready_is_an_error_at_once() {
+    let root = Root::new();
+    let port = free_port();
+    root.write_loop(
+        "dead-service",
+        &format!(
+            r#"
+[deploy]
+service = ["sh", "-c", "echo cannot bind; exit 5"]
+ready_url = "http://127.0.0.1:{port}/health"
+ready_timeout = "60s"
+
+[[suite]]
+name = "never"
+command = ["true"]
+"#
+        ),
+    );
+    let started = Instant::now();
+    let output = root.greenloop(&["run", "dead-service"]);
+    assert_eq!(code(&output), 3, "{}", text(&output));
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "not the 60 s ready_timeout: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr(&output).contains("✘ deploy — the service exited with code 5 after")
+            && stderr(&output).contains("before it was ready"),
+        "{}",
+        text(&output)
+    );
+    let json = root.latest_json("dead-service");
+    assert_eq!(json["verdict"], "error");
+    assert_eq!(json["suites"].as_array().map(Vec::len), Some(0), "{json}");
+    assert!(root.latest_md("dead-service").contains("cannot bind"));
+}
+
+#[test]
 fn collect_output_is_in_a_failing_report_with_secrets_masked_and_absent_when_green() {
     let root = Root::new();
     let secret = "s3cr3t-steps-token";

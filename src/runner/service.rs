@@ -7,7 +7,7 @@
 //! interrupted stops it too. It counts as up when `ready_url` answers 2xx, or, without one,
 //! once it has run [`defaults::SERVICE_SETTLE`] without exiting.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -23,6 +23,8 @@ use crate::redact::Redactor;
 
 /// Log of a service, in the iteration's logs directory.
 pub(crate) const SERVICE_LOG: &str = "service.log";
+/// How long a `ready_url` request in flight may still finish once the service has exited.
+const EXIT_RACE_GRACE: Duration = Duration::from_secs(1);
 
 type Supervised = JoinHandle<Result<ProcessOutcome, ProcessError>>;
 
@@ -54,22 +56,41 @@ pub(crate) async fn start_service(
     let mut spec = step::spec(ctx, &plan.command, None, SERVICE_LOG, Vec::new());
     spec.cancel = stop.clone();
     let command = step::shown_argv(&spec);
-    let mut supervised: Supervised = tokio::spawn(process::run(spec));
+    // Fires when the supervisor finishes, without consuming its result.
+    let ended = CancellationToken::new();
+    let ended_guard = ended.clone().drop_guard();
+    let mut supervised: Supervised = tokio::spawn(async move {
+        let _ended = ended_guard;
+        process::run(spec).await
+    });
     let mut readiness = None;
     let start = match &plan.ready_url {
         Some(url) => {
             let url = url.render(&ctx.values);
             let waiting = wait_ready(&url, plan.ready_timeout, client, &ctx.cancel, &ctx.redactor);
-            tokio::select! {
-                joined = &mut supervised => Start::Ended(joined_result(joined)),
-                (waited, ready) = waiting => {
-                    readiness = Some(ready);
-                    if waited == Waited::Ready { Start::Up } else { Start::Waited(waited) }
+            tokio::pin!(waiting);
+            let (exited, waited) = tokio::select! {
+                () = ended.cancelled() => {
+                    // A service that answers `ready_url` and exits at once raced its own
+                    // answer: let the request in flight finish before calling it not ready.
+                    (true, tokio::time::timeout(EXIT_RACE_GRACE, &mut waiting).await.ok())
                 }
+                waited = &mut waiting => (false, Some(waited)),
+            };
+            match waited {
+                Some((Waited::Ready, ready)) => {
+                    readiness = Some(ready);
+                    Start::Up
+                }
+                Some((waited, ready)) if !exited => {
+                    readiness = Some(ready);
+                    Start::Waited(waited)
+                }
+                _ => Start::Ended(joined_result((&mut supervised).await)),
             }
         }
         None => tokio::select! {
-            joined = &mut supervised => Start::Ended(joined_result(joined)),
+            () = ended.cancelled() => Start::Ended(joined_result((&mut supervised).await)),
             () = tokio::time::sleep(defaults::SERVICE_SETTLE) => Start::Up,
             () = ctx.cancel.cancelled() => Start::Waited(Waited::Cancelled),
         },
