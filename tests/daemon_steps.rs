@@ -6,18 +6,10 @@ mod daemon_support;
 
 use std::time::Duration;
 
-use common::Root;
+use common::{Root, free_port};
 use daemon_support::TestDaemon;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_deploy_makes_the_iteration_an_error_without_running_the_battery() {

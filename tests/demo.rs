@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Root, code, text};
+use common::{Root, code, free_port, text};
 
 /// A root holding the repository's demo loop, its backend listening on `port`.
 fn demo_root(port: u16) -> Root {
@@ -29,14 +29,6 @@ fn demo_root(port: u16) -> Root {
         }
     }
     root
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Loop `l`'s iteration stems in order, e.g. `2026-11-22_loop-001_iteration-002`.

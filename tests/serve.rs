@@ -7,18 +7,14 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Root, process_gone};
+use common::{Root, free_port, process_gone};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 
 /// A root whose daemon listens on a free port, with short grace periods.
 fn root_with_port() -> (Root, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let root = Root::new();
     root.write(
         "config/greenloop.toml",

@@ -6,17 +6,9 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Root, code, fixture, text};
+use common::{Root, code, fixture, free_port, text};
 
 /// A port nothing listens on right now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn script(name: &str) -> String {
     fixture(&format!("scripts/{name}")).display().to_string()
 }

@@ -159,3 +159,12 @@ pub fn grandchild_gone(pidfile: &Path) -> (i32, bool) {
         .expect("a pid");
     (pid, process_gone(pid))
 }
+
+/// A port on 127.0.0.1 that was free a moment ago, for a server the test has greenloop start.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
