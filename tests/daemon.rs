@@ -167,6 +167,16 @@ async fn a_schedule_every_two_seconds_starts_iterations_by_itself() {
     let d = TestDaemon::start(root.path()).await;
     let (_, state) = d.get("/api/v1/loops/cron").await;
     assert_eq!(state["schedule"], "*/2 * * * * * (UTC)");
+    let next: chrono::DateTime<chrono::Utc> = state["next_run"]
+        .as_str()
+        .expect("the armed schedule's next run")
+        .parse()
+        .unwrap();
+    let ahead = next - chrono::Utc::now();
+    assert!(
+        ahead <= chrono::Duration::seconds(2) && next.timestamp() % 2 == 0,
+        "an even second within 2 s: {next}"
+    );
     let rows = d.wait_iterations("cron", 2, Duration::from_secs(10)).await;
     assert!(rows.iter().all(|r| r["trigger"] == "schedule"), "{rows:?}");
     let numbers: BTreeSet<u64> = rows

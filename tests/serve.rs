@@ -219,7 +219,14 @@ fn sighup_rereads_the_loop_files_schedules() {
     };
     let hup = || kill(Pid::from_raw(daemon.id() as i32), Signal::SIGHUP).unwrap();
 
+    let next_run = || {
+        let (status, state) = http(port, "GET", "/api/v1/loops/tick");
+        assert_eq!(status, 200, "{state}");
+        state["next_run"].clone()
+    };
+
     tick(every_second);
+    assert_eq!(next_run(), Value::Null, "not armed before SIGHUP");
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(
         settled_iterations(port, "tick"),
@@ -228,13 +235,18 @@ fn sighup_rereads_the_loop_files_schedules() {
     );
 
     hup();
-    wait_for("a scheduled iteration", Duration::from_secs(20), || {
+    wait_for("the schedule armed", Duration::from_secs(20), || {
+        next_run().is_string()
+    });
+    wait_for("scheduled iterations", Duration::from_secs(20), || {
         settled_iterations(port, "tick") >= 2
     });
 
     tick("");
     hup();
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for("the schedule gone", Duration::from_secs(20), || {
+        next_run().is_null()
+    });
     let before = settled_iterations(port, "tick");
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(

@@ -8,6 +8,7 @@ use super::history::columns;
 use crate::config;
 use crate::daemon::{Activity, status::LoopStatus};
 use crate::report::text::percent;
+use crate::schedule::NextFires;
 
 /// `greenloop status [<loop>]`.
 pub async fn status(
@@ -24,7 +25,8 @@ pub async fn status(
         Ok(answer) => anyhow::bail!("the daemon answered {}: {}", answer.status, answer.error()),
         Err(e) if e.is_connect() => {
             let config = config::daemon_config(root).map_err(|d| anyhow::anyhow!("{d}"))?;
-            let statuses = crate::daemon::status::all(&config, &Activity::default())?;
+            let statuses =
+                crate::daemon::status::all(&config, &Activity::default(), &NextFires::default())?;
             (
                 statuses,
                 "no daemon running; read from the history store".to_owned(),

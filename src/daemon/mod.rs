@@ -10,7 +10,7 @@ mod run;
 pub mod status;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -24,7 +24,7 @@ pub use feed::Feed;
 
 use crate::config::{self, DaemonConfig, LoopPlan};
 use crate::model::LoopName;
-use crate::schedule::Scheduler;
+use crate::schedule::{NextFires, Scheduler};
 use crate::store::Store;
 
 /// How long the HTTP server may take to close its connections once iterations have stopped.
@@ -40,8 +40,13 @@ pub struct Daemon {
     tracker: TaskTracker,
     grace: Duration,
     scheduler: Option<Scheduler>,
+    /// What the API shows as each loop's `next_run`; replaced when schedules are re-armed.
+    next_fires: SharedNextFires,
     config: DaemonConfig,
 }
+
+/// The armed schedules' next fire times, shared with the API.
+pub(crate) type SharedNextFires = Arc<RwLock<NextFires>>;
 
 /// Iterations were still running when the grace period ended.
 #[derive(Debug, thiserror::Error)]
@@ -61,11 +66,16 @@ impl Daemon {
         let config_for_schedules = config.clone();
         let (coordinator, coordinator_task) =
             coordinator::spawn(config.clone(), feed.clone(), tracker.clone());
+        // Schedules are armed before the API answers, so a daemon that answers /healthz has
+        // read every loop file's schedule.
+        let scheduler = schedule(&config_for_schedules, &coordinator).await?;
+        let next_fires = Arc::new(RwLock::new(next_fires_of(scheduler.as_ref())));
         let stopping = CancellationToken::new();
         let app = api::router(api::ApiState {
             config: Arc::new(config),
             coordinator: coordinator.clone(),
             feed,
+            next_fires: next_fires.clone(),
             stopping: stopping.clone(),
         });
         let server = tokio::spawn(
@@ -74,7 +84,6 @@ impl Daemon {
                 .into_future(),
         );
         tracing::info!("greenloop listening on http://{addr}");
-        let scheduler = schedule(&config_for_schedules, &coordinator).await?;
         Ok(Daemon {
             addr,
             coordinator,
@@ -84,6 +93,7 @@ impl Daemon {
             tracker,
             grace,
             scheduler,
+            next_fires,
             config: config_for_schedules,
         })
     }
@@ -106,11 +116,21 @@ impl Daemon {
         if let Some(old) = self.scheduler.take() {
             old.shutdown().await;
         }
+        self.show_next_fires();
         self.scheduler = schedule(&self.config, &self.coordinator).await?;
+        self.show_next_fires();
         if self.scheduler.is_none() {
             tracing::info!("no loop file has a schedule");
         }
         Ok(())
+    }
+
+    /// Lets the API show the current scheduler's next fire times.
+    fn show_next_fires(&self) {
+        *self
+            .next_fires
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = next_fires_of(self.scheduler.as_ref());
     }
 
     /// Stops: refuses new triggers, interrupts running iterations (their process groups are
@@ -136,6 +156,11 @@ impl Daemon {
         }
         drained.map_err(|_| StopTimedOut(self.grace))
     }
+}
+
+/// The next fire times of `scheduler`'s loops (none without one).
+fn next_fires_of(scheduler: Option<&Scheduler>) -> NextFires {
+    scheduler.map(Scheduler::next_fires).unwrap_or_default()
 }
 
 /// Starts the scheduler for every loop file with a `schedule`; each firing is a trigger with

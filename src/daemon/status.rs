@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::activity::{Activity, Queued, Running};
 use crate::config::{self, DaemonConfig};
 use crate::model::{IterationRef, IterationSummary, LoopName, Totals, Verdict};
+use crate::schedule::NextFires;
 use crate::store::{Store, StoreError};
 
 /// One loop definition's state.
@@ -24,6 +25,10 @@ pub struct LoopStatus {
     pub config_error: Option<String>,
     /// Its `schedule`, when it has one.
     pub schedule: Option<String>,
+    /// When the daemon's armed schedule fires next (UTC); `None` without a daemon, without a
+    /// schedule, or for a schedule added since the daemon last read the loop files (SIGHUP).
+    #[serde(default)]
+    pub next_run: Option<DateTime<Utc>>,
     /// The open loop's number.
     pub open_loop: Option<u32>,
     /// The newest finished iteration.
@@ -60,7 +65,11 @@ pub struct LastIteration {
 const RECENT: usize = 20;
 
 /// Every loop definition: files in `loops/` and loops with history, sorted by name.
-pub fn all(config: &DaemonConfig, activity: &Activity) -> Result<Vec<LoopStatus>, StoreError> {
+pub fn all(
+    config: &DaemonConfig,
+    activity: &Activity,
+    next_fires: &NextFires,
+) -> Result<Vec<LoopStatus>, StoreError> {
     let store = Store::open(&config.database())?;
     let mut names: BTreeSet<LoopName> = store.loop_names()?.into_iter().collect();
     names.extend(
@@ -71,7 +80,7 @@ pub fn all(config: &DaemonConfig, activity: &Activity) -> Result<Vec<LoopStatus>
     );
     names
         .into_iter()
-        .map(|name| status(config, &store, name, activity))
+        .map(|name| status(config, &store, name, activity, next_fires))
         .collect()
 }
 
@@ -80,9 +89,10 @@ pub fn one(
     config: &DaemonConfig,
     name: &LoopName,
     activity: &Activity,
+    next_fires: &NextFires,
 ) -> Result<Option<LoopStatus>, StoreError> {
     let store = Store::open(&config.database())?;
-    let status = status(config, &store, name.clone(), activity)?;
+    let status = status(config, &store, name.clone(), activity, next_fires)?;
     Ok((status.defined || status.iterations > 0).then_some(status))
 }
 
@@ -91,6 +101,7 @@ fn status(
     store: &Store,
     name: LoopName,
     activity: &Activity,
+    next_fires: &NextFires,
 ) -> Result<LoopStatus, StoreError> {
     let defined = config.loops_dir.join(format!("{name}.toml")).is_file();
     let plan = defined.then(|| config::loop_plan(config, name.as_str()));
@@ -111,6 +122,7 @@ fn status(
             .and_then(|p| p.as_ref().ok())
             .and_then(|p| p.schedule.as_ref())
             .map(ToString::to_string),
+        next_run: next_fires.get(&name),
         defined,
         open_loop,
         last: history.iter().find_map(last_iteration),

@@ -13,4 +13,4 @@ mod scheduler;
 
 pub use cron::{Schedule, parse_zone};
 pub use error::ScheduleError;
-pub use scheduler::Scheduler;
+pub use scheduler::{NextFires, Scheduler};

@@ -26,6 +26,18 @@ pub struct Scheduler {
     armed: BTreeMap<LoopName, watch::Receiver<Option<Armed>>>,
 }
 
+/// When each scheduled loop fires next, as armed: a cheap copy that follows re-arming.
+#[derive(Debug, Clone, Default)]
+pub struct NextFires(BTreeMap<LoopName, watch::Receiver<Option<Armed>>>);
+
+impl NextFires {
+    /// When `loop_name` fires next, or `None` when it has no schedule or never fires again.
+    pub fn get(&self, loop_name: &LoopName) -> Option<DateTime<Utc>> {
+        let armed = *self.0.get(loop_name)?.borrow();
+        armed.map(|armed| armed.at)
+    }
+}
+
 impl Scheduler {
     /// Starts firing: each time a loop's schedule is due, its name is sent on `fire`.
     ///
@@ -54,8 +66,12 @@ impl Scheduler {
 
     /// When `loop_name` fires next, or `None` when it has no schedule or never fires again.
     pub fn next_fire(&self, loop_name: &LoopName) -> Option<DateTime<Utc>> {
-        let armed = *self.armed.get(loop_name)?.borrow();
-        armed.map(|armed| armed.at)
+        self.next_fires().get(loop_name)
+    }
+
+    /// Every scheduled loop's next fire time, kept up to date as jobs are re-armed.
+    pub fn next_fires(&self) -> NextFires {
+        NextFires(self.armed.clone())
     }
 
     /// Stops firing: once this returns, `fire` gets no more messages (the sender is dropped).

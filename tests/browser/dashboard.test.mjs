@@ -40,8 +40,10 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
+// The schedule (New Year's midnight, UTC) never fires during the test; the card shows it.
 const LOOP_TOML = `title = "Browser Check"
 focus = "The dashboard, end to end"
+schedule = "0 0 0 1 1 *"
 
 [[suite]]
 name = "nap"
@@ -136,9 +138,13 @@ async function desktop(browser, daemon, problems) {
   const card = page.locator('li[data-loop="browser"]');
   const row = page.locator('#iterations li[data-iteration="1/1"]');
 
-  await run('the page lists the loop, idle, with its title', async () => {
+  await run('the page lists the loop, idle, with its title and next run', async () => {
     await page.goto(`${daemon.base}/`);
     await card.filter({ hasText: 'Browser Check' }).filter({ hasText: 'idle' }).waitFor({ timeout: WAIT });
+    await card.filter({ hasText: 'Next run' }).waitFor({ timeout: WAIT });
+    // Reads are public in this phase.
+    const next = await page.evaluate(async () => (await (await fetch('/api/v1/loops/browser')).json()).next_run);
+    if (!/^\d{4}-01-01T00:00:00Z$/.test(next || '')) throw new Error(`next_run is ${JSON.stringify(next)}`);
     await page.locator('#live', { hasText: /^live$/ }).waitFor({ timeout: WAIT });
   });
 

@@ -18,8 +18,9 @@ use crate::store::Store;
 /// `GET /api/v1/loops`.
 pub async fn index(State(state): State<ApiState>) -> Result<Response, ApiError> {
     let activity = state.coordinator.activity();
+    let next_fires = state.next_fires();
     let config = state.config.clone();
-    let statuses = blocking(move || status::all(&config, &activity)).await?;
+    let statuses = blocking(move || status::all(&config, &activity, &next_fires)).await?;
     Ok(Json(statuses).into_response())
 }
 
@@ -30,8 +31,9 @@ pub async fn one(
 ) -> Result<Response, ApiError> {
     let name = loop_name(&name)?;
     let activity = state.coordinator.activity();
+    let next_fires = state.next_fires();
     let config = state.config.clone();
-    let found = blocking(move || status::one(&config, &name, &activity)).await?;
+    let found = blocking(move || status::one(&config, &name, &activity, &next_fires)).await?;
     found
         .map(|status| Json(status).into_response())
         .ok_or_else(|| ApiError::not_found("no such loop definition"))

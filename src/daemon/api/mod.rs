@@ -13,6 +13,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 
+use super::SharedNextFires;
 use super::coordinator::Handle;
 use super::feed::Feed;
 use crate::config::DaemonConfig;
@@ -29,8 +30,20 @@ pub struct ApiState {
     pub coordinator: Handle,
     /// Live events.
     pub feed: Feed,
+    /// The armed schedules' next fire times.
+    pub next_fires: SharedNextFires,
     /// Cancelled when the daemon stops: closes event streams.
     pub stopping: CancellationToken,
+}
+
+impl ApiState {
+    /// A copy of the armed schedules' next fire times.
+    pub fn next_fires(&self) -> crate::schedule::NextFires {
+        self.next_fires
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
 }
 
 /// Every route; `/healthz` and the dashboard's files need no token, everything else goes

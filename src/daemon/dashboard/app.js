@@ -294,6 +294,7 @@ function renderLoops() {
       fact('Open loop', status.open_loop ? `Loop ${status.open_loop}` : 'none'),
       fact('Last', last ? `${at(last.loop, last.iteration)}: ${last.verdict}` : 'never ran'),
       fact('Pass rate', last ? percent(last.pass_rate) : 'n/a', ' ', sparkline(status.recent_pass_rates || [])),
+      ...(status.next_run ? [fact('Next run', when(status.next_run))] : []),
     );
     const progress = state.progress.get(status.name);
     parts.progress.textContent = status.running && progress ? progress.lines[progress.lines.length - 1] || '' : '';
@@ -417,11 +418,16 @@ async function renderReport(selected) {
 
 // ---- live events
 
+// "1 suite", "0 probes".
+function count(n, noun) {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function describe(event) {
   const totals = event.totals;
   switch (event.type) {
     case 'iteration_started':
-      return `${at(event.loop, event.iteration)} started: ${event.suites} suites, ${event.probes} probes`;
+      return `${at(event.loop, event.iteration)} started: ${count(event.suites, 'suite')}, ${count(event.probes, 'probe')}`;
     case 'deploy_started': return 'deploy started';
     case 'deploy_finished': return `deploy ${event.ok ? 'done' : 'failed'}: ${event.summary}`;
     case 'suite_started': return `suite ${event.suite} started`;
@@ -447,8 +453,8 @@ function onEvent(event) {
     progress = { trigger_id: event.trigger_id, lines: [] };
     state.progress.set(name, progress);
   }
-  const when = event.time ? new Date(event.time) : new Date();
-  progress.lines.push(`${when.toLocaleTimeString()}  ${line}`);
+  const happened = event.time ? new Date(event.time) : new Date();
+  progress.lines.push(`${happened.toLocaleTimeString()}  ${line}`);
   progress.lines.splice(0, Math.max(0, progress.lines.length - PROGRESS_LINES));
   if (state.selected && state.selected.name === name) renderProgress();
   const parts = state.cards.get(name);
