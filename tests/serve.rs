@@ -238,6 +238,28 @@ fn sighup_rereads_the_loop_files_schedules() {
     wait_for("the schedule armed", Duration::from_secs(20), || {
         next_run().is_string()
     });
+    // Every second, so only roughly: the next run is a second or two away.
+    let status = root.greenloop(&["status", "tick"]);
+    let table = String::from_utf8_lossy(&status.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("tick "))
+        .unwrap_or_default();
+    let shown: Vec<&str> = row.split_whitespace().rev().take(2).collect();
+    let shown = chrono::NaiveDateTime::parse_from_str(
+        &format!(
+            "{} {}",
+            shown.get(1).unwrap_or(&""),
+            shown.first().unwrap_or(&"")
+        ),
+        "%Y-%m-%d %H:%M:%S",
+    )
+    .unwrap_or_else(|e| panic!("no next run at the end of {row:?} ({e}): {table}"));
+    let ahead = shown.and_utc() - chrono::Utc::now();
+    assert!(
+        table.contains("NEXT RUN (UTC)") && ahead.num_seconds().abs() <= 3,
+        "the CLI shows the next run: {table}"
+    );
     wait_for("scheduled iterations", Duration::from_secs(20), || {
         settled_iterations(port, "tick") >= 2
     });

@@ -67,6 +67,7 @@ fn table(statuses: &[&LoopStatus]) -> String {
         "VERDICT".into(),
         "PASS RATE".into(),
         "FINISHED (UTC)".into(),
+        "NEXT RUN (UTC)".into(),
     ]];
     for s in statuses {
         let now = match (&s.running, &s.queued) {
@@ -99,6 +100,8 @@ fn table(statuses: &[&LoopStatus]) -> String {
             last.map_or_else(|| "-".into(), |l| percent(l.pass_rate)),
             last.and_then(|l| l.finished_at)
                 .map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string()),
+            s.next_run
+                .map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
         ]);
     }
     columns(&rows)
