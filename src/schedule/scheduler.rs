@@ -23,7 +23,7 @@ pub struct Scheduler {
     jobs: JobScheduler,
     armer: Option<JoinHandle<()>>,
     stop: CancellationToken,
-    armed: BTreeMap<LoopName, watch::Receiver<Option<Armed>>>,
+    armed: NextFires,
 }
 
 /// When each scheduled loop fires next, as armed: a cheap copy that follows re-arming.
@@ -60,18 +60,18 @@ impl Scheduler {
             jobs,
             armer: Some(armer),
             stop,
-            armed,
+            armed: NextFires(armed),
         })
     }
 
     /// When `loop_name` fires next, or `None` when it has no schedule or never fires again.
     pub fn next_fire(&self, loop_name: &LoopName) -> Option<DateTime<Utc>> {
-        self.next_fires().get(loop_name)
+        self.armed.get(loop_name)
     }
 
     /// Every scheduled loop's next fire time, kept up to date as jobs are re-armed.
     pub fn next_fires(&self) -> NextFires {
-        NextFires(self.armed.clone())
+        self.armed.clone()
     }
 
     /// Stops firing: once this returns, `fire` gets no more messages (the sender is dropped).

@@ -6,7 +6,7 @@ mod events;
 mod loops;
 mod metrics;
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -17,6 +17,7 @@ use super::SharedNextFires;
 use super::coordinator::Handle;
 use super::feed::Feed;
 use crate::config::DaemonConfig;
+use crate::schedule::NextFires;
 
 /// The largest request body accepted (a trigger's body is a few bytes of JSON).
 const BODY_LIMIT: usize = 16 * 1024;
@@ -38,10 +39,10 @@ pub struct ApiState {
 
 impl ApiState {
     /// A copy of the armed schedules' next fire times.
-    pub fn next_fires(&self) -> crate::schedule::NextFires {
+    pub fn next_fires(&self) -> NextFires {
         self.next_fires
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 }

@@ -39,7 +39,7 @@ async fn a_berlin_schedule_is_armed_at_its_zone_correct_time_across_a_change() {
     assert_eq!(scheduler.next_fire(&name), Some(expected));
     // tokio-cron-scheduler itself holds that second (or the one after, see `instant_for`) for
     // the job that will fire.
-    let job = scheduler.armed[&name].borrow().unwrap().job;
+    let job = scheduler.armed.0[&name].borrow().unwrap().job;
     let tick = scheduler
         .jobs
         .clone()
