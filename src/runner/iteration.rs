@@ -122,8 +122,7 @@ pub(crate) async fn run_locked(
 /// Records an iteration of `plan` from existing JUnit files without running anything: they are
 /// read as one suite called `suite`, then diffed and reported as usual, and the loop's
 /// `[[notify]]` webhooks are told what changed (with the loop's lock still held, as after a
-/// run). Reading and recording block the calling thread: this is for the `import` command, not
-/// for a task on a shared runtime.
+/// run). Reading and recording go through [`blocking`], like a run's store work.
 pub async fn import_iteration(
     config: &DaemonConfig,
     plan: &LoopPlan,
@@ -133,17 +132,19 @@ pub async fn import_iteration(
 ) -> Result<Finished, IterationError> {
     // Reading a large file and opening the store (which loads the previous iteration) are
     // independent: on two cores they overlap.
-    let (result, begun) = std::thread::scope(|scope| {
-        let reading = scope.spawn(|| imported_suite(config, plan, suite, files));
-        let begun = Recorder::open(config, plan).and_then(|mut recorder| {
-            let begun = recorder.begin(request.new_loop, &request.trigger)?;
-            Ok((recorder, begun))
-        });
-        (reading.join().expect("the JUnit reader panicked"), begun)
+    let (result, begun) = blocking(|| {
+        std::thread::scope(|scope| {
+            let reading = scope.spawn(|| imported_suite(config, plan, suite, files));
+            let begun = Recorder::open(config, plan).and_then(|mut recorder| {
+                let begun = recorder.begin(request.new_loop, &request.trigger)?;
+                Ok((recorder, begun))
+            });
+            (reading.join().expect("the JUnit reader panicked"), begun)
+        })
     });
     let (mut recorder, begun) = begun?;
-    let finished = recorder.conclude(begun, vec![result], Vec::new())?;
-    let previous = previous_verdict(&recorder, plan, &finished);
+    let finished = blocking(|| recorder.conclude(begun, vec![result], Vec::new()))?;
+    let previous = blocking(|| previous_verdict(&recorder, plan, &finished));
     let values = template_values(config, plan, finished.iteration.at(), &finished.paths);
     notify(
         config,
