@@ -1,6 +1,7 @@
 //! greenloop: drives deploy → test → diff → report → fix loops against staging until green.
 #![deny(unsafe_code)]
 
+pub mod cause;
 pub mod cli;
 pub mod cluster;
 pub mod config;

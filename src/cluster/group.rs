@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::signature::signature;
 use crate::model::{
-    Cluster, IterationRef, Previous, ResolvedCluster, SuiteResult, TestId, TestResult,
+    Cluster, IterationRef, Previous, ResolvedCluster, SuiteResult, TestId, TestResult, TestStatus,
 };
 
 #[cfg(test)]
@@ -32,7 +32,7 @@ pub fn cluster(
             .filter(|t| t.outcome.status().is_failure())
         {
             groups
-                .entry(key(test))
+                .entry(test_key(test))
                 .or_default()
                 .add(test, suite.critical);
         }
@@ -78,14 +78,20 @@ fn resolved(prior: &[crate::model::PriorCluster], now: &BTreeSet<&str>) -> Vec<R
     resolved
 }
 
-/// The signature a failing test clusters under.
-fn key(test: &TestResult) -> String {
-    let signature = signature(test.outcome.message());
+/// The signature a failing test with `message` and `status` clusters under: its message's
+/// signature, or its status's name when the message is blank.
+pub fn key(message: &str, status: TestStatus) -> String {
+    let signature = signature(message);
     if signature.is_empty() {
-        test.outcome.status().as_str().to_owned()
+        status.as_str().to_owned()
     } else {
         signature
     }
+}
+
+/// The signature `test` clusters under.
+pub fn test_key(test: &TestResult) -> String {
+    key(test.outcome.message(), test.outcome.status())
 }
 
 /// A cluster being gathered: its tests, and its first test's message by id.

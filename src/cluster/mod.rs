@@ -5,5 +5,5 @@ mod group;
 mod lexemes;
 mod signature;
 
-pub use group::cluster;
+pub use group::{cluster, key, test_key};
 pub use signature::{MAX_LEN, signature};

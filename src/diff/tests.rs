@@ -89,6 +89,7 @@ pub(super) fn previous_of(
             .map(|s| (s.name.clone(), s.status()))
             .collect(),
         clusters: vec![],
+        ..Previous::default()
     }
 }
 

@@ -7,6 +7,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::cause::PriorRootCause;
+use super::deployed::PriorFix;
 use super::suite::SuiteStatus;
 use super::test::{TestId, TestStatus};
 use super::verdict::{Totals, Verdict};
@@ -46,6 +48,14 @@ pub struct Previous {
     pub suites: BTreeMap<String, SuiteStatus>,
     /// Its failure clusters.
     pub clusters: Vec<PriorCluster>,
+    /// Its root causes.
+    pub root_causes: Vec<PriorRootCause>,
+    /// The error signature of each of its failing tests.
+    pub signatures: BTreeMap<TestId, String>,
+    /// The revision it deployed, when it recorded one.
+    pub revision: Option<String>,
+    /// The `[fix]` step that ran after it, when one did.
+    pub fix: Option<PriorFix>,
 }
 
 /// A test as the previous iteration left it.
@@ -79,6 +89,10 @@ pub struct Diff {
     pub fixed: Vec<TestId>,
     /// Failing before and now, with the iteration the failures began in.
     pub still_failing: Vec<StillFailing>,
+    /// Failing before and now, with another error signature: "1011 → stream stalled".
+    pub failing_differently: Vec<FailingDifferently>,
+    /// Suites that hung, crashed or gave no results before and report their own tests now.
+    pub recovered: Vec<SuiteRecovery>,
     /// Present now, absent before.
     pub added: Vec<TestId>,
     /// Present before, absent now.
@@ -98,6 +112,48 @@ pub struct StillFailing {
     pub id: TestId,
     /// The iteration its current run of failures began in.
     pub since: IterationRef,
+}
+
+/// A test failing in both iterations for another reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailingDifferently {
+    /// The test.
+    pub id: TestId,
+    /// Its error signature before.
+    pub before: String,
+    /// Its error signature now.
+    pub after: String,
+}
+
+/// A suite whose stand-in test (`<suite>::suite::exit code`: hung, crashed, no results) gave
+/// way to the suite's own tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuiteRecovery {
+    /// The suite.
+    pub suite: String,
+    /// The stand-in test that is gone.
+    pub stand_in: TestId,
+    /// What the stand-in said before: `timeout`, `error` or `failed`.
+    pub before: TestStatus,
+    /// The suite's own tests now that passed.
+    pub passed: u64,
+    /// The suite's own tests now that ran (skips left out).
+    pub ran: u64,
+}
+
+impl SuiteRecovery {
+    /// "`mission-critical`: hung → 3/3 passed".
+    pub fn describe(&self) -> String {
+        let before = match self.before {
+            TestStatus::Timeout => "hung",
+            TestStatus::Error => "could not run",
+            _ => "failed as a whole",
+        };
+        format!(
+            "`{}`: {before} → {}/{} passed",
+            self.suite, self.passed, self.ran
+        )
+    }
 }
 
 /// A suite whose status differs from the previous iteration.
@@ -158,6 +214,9 @@ pub struct IterationSummary {
     pub fixed: u32,
     /// Tests removed since the previous iteration.
     pub removed: u32,
+    /// Suites that recovered since the previous iteration, each as
+    /// [`SuiteRecovery::describe`] says it.
+    pub recovered: Vec<String>,
     /// The report's file stem under `reports/<loop>/`, once written.
     pub report_stem: Option<String>,
 }

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::cause::{ResolvedRootCause, RootCause};
+use super::deployed::{DeployChange, PriorFix, RunnerVersion, Target};
 use super::history::{Cluster, Diff, IterationRef, ResolvedCluster};
 use super::integrity::Finding;
 use super::names::LoopName;
@@ -46,6 +48,19 @@ pub struct Iteration {
     pub clusters: Vec<Cluster>,
     /// Clusters of the previous iteration with no failure now.
     pub resolved_clusters: Vec<ResolvedCluster>,
+    /// Failures from every source grouped by the facts they share, most important first.
+    pub root_causes: Vec<RootCause>,
+    /// Root causes of the previous iteration with no failure now.
+    pub resolved_root_causes: Vec<ResolvedRootCause>,
+    /// The `[fix]` step that ran after the previous iteration, when one did.
+    pub previous_fix: Option<PriorFix>,
+    /// The revision deployed now against earlier ones, and the commits between them; `None`
+    /// when no revision is known.
+    pub deployed: Option<DeployChange>,
+    /// The addresses the battery pointed at (probe URLs, public `[vars]`).
+    pub targets: Vec<Target>,
+    /// Test runner versions the suites' JUnit states.
+    pub runners: Vec<RunnerVersion>,
     /// Reasons to distrust the results.
     pub integrity: Vec<Finding>,
     /// Each probe's report by probe name, in file order (their checks are also the tests of
@@ -71,6 +86,14 @@ impl Iteration {
     /// Every test of every suite.
     pub fn tests(&self) -> impl Iterator<Item = &TestResult> {
         self.suites.iter().flat_map(|suite| suite.tests.iter())
+    }
+
+    /// The revision `[deploy] revision` said was deployed, when it said one.
+    pub fn revision(&self) -> Option<&str> {
+        match self.deploy.as_ref()?.revision.as_ref()? {
+            super::steps::Revision::Known(revision) => Some(revision),
+            super::steps::Revision::Unknown { .. } => None,
+        }
     }
 
     /// The highest peak memory of any suite.

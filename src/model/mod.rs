@@ -4,6 +4,8 @@
 //! reporters consume them. An outcome is an enum carrying its own data, so a "passed" test with a
 //! failure message cannot be represented.
 
+mod cause;
+mod deployed;
 mod history;
 mod integrity;
 mod iteration;
@@ -14,9 +16,13 @@ mod suite;
 mod test;
 mod verdict;
 
+pub use cause::{
+    Evidence, Fact, FactKind, LogLine, LogText, PriorRootCause, ResolvedRootCause, RootCause,
+};
+pub use deployed::{Commit, Commits, DeployChange, PriorFix, RunnerVersion, Target};
 pub use history::{
-    Cluster, Diff, IterationRef, IterationSummary, Previous, PriorCluster, PriorTest,
-    ResolvedCluster, StillFailing, SuiteChange, TestHistoryRow,
+    Cluster, Diff, FailingDifferently, IterationRef, IterationSummary, Previous, PriorCluster,
+    PriorTest, ResolvedCluster, StillFailing, SuiteChange, SuiteRecovery, TestHistoryRow,
 };
 pub use integrity::{Finding, FindingKind};
 pub use iteration::{Host, Iteration};

@@ -157,6 +157,7 @@ mod tests {
             new_failures: 0,
             fixed: 0,
             removed: 0,
+            recovered: Vec::new(),
             report_stem: None,
         }
     }

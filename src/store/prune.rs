@@ -64,6 +64,7 @@ fn delete_detail(conn: &Connection, row: i64) -> rusqlite::Result<()> {
              AND (SELECT last_result FROM iterations WHERE id = ?1)",
         "DELETE FROM suite_results WHERE iteration_id = ?1",
         "DELETE FROM clusters WHERE iteration_id = ?1",
+        "DELETE FROM root_causes WHERE iteration_id = ?1",
         "UPDATE iterations SET detail_pruned = 1 WHERE id = ?1",
     ] {
         conn.prepare_cached(sql)?.execute([row])?;

@@ -10,8 +10,8 @@ use super::db::{Store, baseline_row};
 use super::error::StoreError;
 use super::schema;
 use crate::model::{
-    IterationRef, IterationSummary, LoopName, Previous, PriorCluster, PriorTest, SuiteStatus,
-    TestHistoryRow, TestId, Totals, Verdict,
+    IterationRef, IterationSummary, LoopName, Previous, PriorCluster, PriorFix, PriorRootCause,
+    PriorTest, SuiteStatus, TestHistoryRow, TestId, Totals, Verdict,
 };
 
 /// How many matching ids an ambiguous-suffix error lists.
@@ -67,6 +67,41 @@ impl Store {
         )))
     }
 
+    /// The newest green iteration of this definition strictly before `before` that recorded a
+    /// revision, with that revision: where "the commits deployed since the last green" start.
+    pub fn last_green_revision(
+        &self,
+        loop_name: &LoopName,
+        before: IterationRef,
+    ) -> Result<Option<(IterationRef, String)>, StoreError> {
+        let read = || -> rusqlite::Result<Option<(IterationRef, String)>> {
+            self.conn
+                .prepare_cached(
+                    "SELECT l.number, i.number, i.revision
+                     FROM iterations i JOIN loops l ON l.id = i.loop_id
+                     WHERE l.loop_name = ?1 AND i.verdict = 'green' AND i.revision IS NOT NULL
+                       AND (l.number < ?2 OR (l.number = ?2 AND i.number < ?3))
+                     ORDER BY l.number DESC, i.number DESC LIMIT 1",
+                )?
+                .query_row(
+                    params![loop_name.as_str(), before.loop_number, before.iteration],
+                    |r| {
+                        Ok((
+                            IterationRef {
+                                loop_number: r.get(0)?,
+                                iteration: r.get(1)?,
+                            },
+                            r.get(2)?,
+                        ))
+                    },
+                )
+                .optional()
+        };
+        read().map_err(self.error(format!(
+            "read the last green revision before {before} of loop {loop_name}"
+        )))
+    }
+
     /// Every loop definition with history, sorted.
     pub fn loop_names(&self) -> Result<Vec<LoopName>, StoreError> {
         let read = || -> rusqlite::Result<Vec<LoopName>> {
@@ -86,7 +121,7 @@ impl Store {
             let mut statement = self.conn.prepare_cached(
                 "SELECT l.number, i.number, i.started_at, i.finished_at, i.verdict, i.trigger,
                         i.total, i.passed, i.failed, i.errors, i.skipped, i.timeouts, i.flaky,
-                        i.new_failures, i.fixed, i.removed, i.report_stem
+                        i.new_failures, i.fixed, i.removed, i.report_stem, i.recovered
                  FROM iterations i JOIN loops l ON l.id = i.loop_id
                  WHERE l.loop_name = ?1 ORDER BY l.number DESC, i.number DESC",
             )?;
@@ -131,14 +166,29 @@ impl Store {
 }
 
 fn load_previous(conn: &Connection, row: i64, at: IterationRef) -> rusqlite::Result<Previous> {
-    let (verdict, totals) = conn.query_row(
-        "SELECT verdict, total, passed, failed, errors, skipped, timeouts, flaky
+    let (verdict, totals, revision, fix) = conn.query_row(
+        "SELECT verdict, total, passed, failed, errors, skipped, timeouts, flaky, revision,
+                fix_succeeded, fix_summary, fix_said
          FROM iterations WHERE id = ?1",
         [row],
         |r| {
+            let fix = match (
+                r.get::<_, Option<bool>>(9)?,
+                r.get::<_, Option<String>>(10)?,
+            ) {
+                (Some(succeeded), Some(summary)) => Some(PriorFix {
+                    after: at,
+                    succeeded,
+                    summary,
+                    said: r.get(11)?,
+                }),
+                _ => None,
+            };
             Ok((
                 codec::parse_verdict(&r.get::<_, String>(0)?, 0)?,
                 totals(r, 1)?,
+                r.get::<_, Option<String>>(8)?,
+                fix,
             ))
         },
     )?;
@@ -149,7 +199,50 @@ fn load_previous(conn: &Connection, row: i64, at: IterationRef) -> rusqlite::Res
         tests: prior_tests(conn, row)?,
         suites: prior_suites(conn, row)?,
         clusters: prior_clusters(conn, row)?,
+        root_causes: prior_root_causes(conn, row)?,
+        signatures: prior_signatures(conn, row)?,
+        revision,
+        fix,
     })
+}
+
+fn prior_root_causes(conn: &Connection, row: i64) -> rusqlite::Result<Vec<PriorRootCause>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT cause, headline, keys, first_seen_loop, first_seen_iteration, count
+         FROM root_causes WHERE iteration_id = ?1 ORDER BY position",
+    )?;
+    let rows = statement.query_map([row], |r| {
+        Ok(PriorRootCause {
+            id: r.get(0)?,
+            headline: r.get(1)?,
+            keys: r.get::<_, String>(2)?.lines().map(str::to_owned).collect(),
+            first_seen: IterationRef {
+                loop_number: r.get(3)?,
+                iteration: r.get(4)?,
+            },
+            count: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The error signature of every failing test of iteration row `row`, as clustering computes
+/// it, so the next diff can tell a test failing for another reason.
+fn prior_signatures(conn: &Connection, row: i64) -> rusqlite::Result<BTreeMap<TestId, String>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT t.test_id, r.status, r.message FROM results r JOIN tests t ON t.id = r.test
+         WHERE {} AND r.failing_since_loop IS NOT NULL",
+        schema::RESULTS_OF_ITERATION
+    ))?;
+    let rows = statement.query_map([row], |r| {
+        let status = codec::parse_test_status(&r.get::<_, String>(1)?, 1)?;
+        let message: String = r.get(2)?;
+        Ok((
+            codec::test_id(r.get(0)?),
+            crate::cluster::key(&message, status),
+        ))
+    })?;
+    rows.collect()
 }
 
 fn prior_tests(conn: &Connection, row: i64) -> rusqlite::Result<BTreeMap<TestId, PriorTest>> {
@@ -228,6 +321,7 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<IterationSummary> {
         fixed: r.get(14)?,
         removed: r.get(15)?,
         report_stem: r.get(16)?,
+        recovered: r.get::<_, String>(17)?.lines().map(str::to_owned).collect(),
     })
 }
 

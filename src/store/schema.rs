@@ -132,12 +132,39 @@ UPDATE iterations SET
 DROP INDEX migrate_results_by_iteration;
 ";
 
+/// Version 3: what reports explain with. Each iteration keeps the revision it deployed (a new
+/// root cause says which deploy brought it), what the `[fix]` after it did (the next report
+/// says so), the suites that recovered (index and history show them as fixed), and its root
+/// causes (the next iteration tells a cause it already had from a new one).
+const V3: &str = "
+ALTER TABLE iterations ADD COLUMN revision TEXT;
+ALTER TABLE iterations ADD COLUMN fix_succeeded INTEGER;
+ALTER TABLE iterations ADD COLUMN fix_summary TEXT;
+ALTER TABLE iterations ADD COLUMN fix_said TEXT;
+-- One line per recovered suite, as SuiteRecovery::describe says it; '' when none.
+ALTER TABLE iterations ADD COLUMN recovered TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE root_causes (
+    iteration_id         INTEGER NOT NULL REFERENCES iterations (id),
+    position             INTEGER NOT NULL,
+    cause                TEXT NOT NULL,
+    headline             TEXT NOT NULL,
+    -- Newline-separated: the mergeable facts and cluster signatures it is recognised by.
+    keys                 TEXT NOT NULL,
+    count                INTEGER NOT NULL,
+    critical             INTEGER NOT NULL,
+    first_seen_loop      INTEGER NOT NULL,
+    first_seen_iteration INTEGER NOT NULL,
+    PRIMARY KEY (iteration_id, position)
+) WITHOUT ROWID;
+";
+
 /// The rows of `results` of the iteration whose row id is `?1`, as a rowid range (alias `r`).
 pub const RESULTS_OF_ITERATION: &str = "r.rowid BETWEEN
     (SELECT first_result FROM iterations WHERE id = ?1) AND (SELECT last_result FROM iterations WHERE id = ?1)";
 
 /// Every migration, oldest first; the schema version is this list's length.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub fn current_version() -> u32 {

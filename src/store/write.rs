@@ -9,7 +9,7 @@ use super::codec;
 use super::db::{Store, baseline_row, close_loop_row};
 use super::error::StoreError;
 use super::schema;
-use crate::model::{Iteration, IterationRef, LoopName, TestResult, Verdict};
+use crate::model::{Iteration, IterationRef, LoopName, PriorFix, TestResult, Verdict};
 
 /// The close reason when a green iteration ends its loop.
 pub const CLOSED_GREEN: &str = "green";
@@ -148,7 +148,8 @@ fn record(
         "UPDATE iterations SET first_result = ?2, last_result = ?3 WHERE id = ?1",
         params![target.iteration_id, range.map(|r| r.0), range.map(|r| r.1)],
     )?;
-    insert_clusters(tx, iteration, target.iteration_id)
+    insert_clusters(tx, iteration, target.iteration_id)?;
+    insert_root_causes(tx, iteration, target.iteration_id)
 }
 
 fn update_summary(
@@ -162,7 +163,8 @@ fn update_summary(
     tx.execute(
         "UPDATE iterations SET verdict = ?2, finished_at = ?3, error = ?4, report_stem = ?5,
              total = ?6, passed = ?7, failed = ?8, errors = ?9, skipped = ?10, timeouts = ?11,
-             flaky = ?12, new_failures = ?13, fixed = ?14, removed = ?15
+             flaky = ?12, new_failures = ?13, fixed = ?14, removed = ?15, revision = ?16,
+             recovered = ?17
          WHERE id = ?1",
         params![
             iteration_id,
@@ -180,6 +182,12 @@ fn update_summary(
             codec::count(d.new_failures.len()),
             codec::count(d.fixed.len()),
             codec::count(d.removed.len()),
+            iteration.revision(),
+            d.recovered
+                .iter()
+                .map(|r| r.describe())
+                .collect::<Vec<_>>()
+                .join("\n"),
         ],
     )?;
     Ok(())
@@ -269,4 +277,58 @@ fn insert_clusters(
         ])?;
     }
     Ok(())
+}
+
+fn insert_root_causes(
+    tx: &Transaction<'_>,
+    iteration: &Iteration,
+    iteration_id: i64,
+) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO root_causes (iteration_id, position, cause, headline, keys, count, critical,
+                                  first_seen_loop, first_seen_iteration)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (position, cause) in iteration.root_causes.iter().enumerate() {
+        insert.execute(params![
+            iteration_id,
+            codec::count(position),
+            cause.id,
+            cause.headline,
+            crate::cause::keys(cause).join("\n"),
+            codec::count(cause.tests.len()),
+            cause.critical,
+            cause.first_seen.loop_number,
+            cause.first_seen.iteration,
+        ])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Records how the `[fix]` step after iteration `at` went, for the next iteration's report.
+    pub fn record_fix(
+        &mut self,
+        loop_name: &LoopName,
+        at: IterationRef,
+        fix: &PriorFix,
+    ) -> Result<(), StoreError> {
+        let error = self.error(format!("record the fix after {at} of loop {loop_name}"));
+        self.conn
+            .execute(
+                "UPDATE iterations SET fix_succeeded = ?4, fix_summary = ?5, fix_said = ?6
+                 WHERE loop_id = (SELECT id FROM loops WHERE loop_name = ?1 AND number = ?2)
+                   AND number = ?3",
+                params![
+                    loop_name.as_str(),
+                    at.loop_number,
+                    at.iteration,
+                    fix.succeeded,
+                    fix.summary,
+                    fix.said,
+                ],
+            )
+            .map_err(error)?;
+        Ok(())
+    }
 }

@@ -86,6 +86,12 @@ pub fn iteration_with(at: IterationRef, verdict: Verdict, tests: Vec<TestResult>
         diff: Diff::default(),
         clusters: Vec::new(),
         resolved_clusters: Vec::new(),
+        root_causes: Vec::new(),
+        resolved_root_causes: Vec::new(),
+        previous_fix: None,
+        deployed: None,
+        targets: Vec::new(),
+        runners: Vec::new(),
         deploy: None,
         collected: Vec::new(),
     }
