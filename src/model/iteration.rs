@@ -96,6 +96,18 @@ impl Iteration {
         }
     }
 
+    /// Drops what was concluded from results that do not count (a deploy that failed, a loop
+    /// file that does not validate): diff, clusters, root causes and integrity findings, which
+    /// would only mislead.
+    pub fn forget_analysis(&mut self) {
+        self.diff = Diff::default();
+        self.clusters.clear();
+        self.resolved_clusters.clear();
+        self.root_causes.clear();
+        self.resolved_root_causes.clear();
+        self.integrity.clear();
+    }
+
     /// The highest peak memory of any suite.
     pub fn peak_rss_bytes(&self) -> Option<u64> {
         self.suites

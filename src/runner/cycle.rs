@@ -2,7 +2,9 @@
 //! `run --until-green` repeat.
 //!
 //! The fix runs after the iteration's report is written, so its outcome cannot be in that
-//! report: it goes into the next iteration's trigger text ([`Cycle::next_trigger`]) and the log.
+//! report: it is recorded with the iteration in the store, and the next iteration's report says
+//! what it did; it also goes into the next iteration's trigger text ([`Cycle::next_trigger`])
+//! and the log.
 //! The fix runs only while the loop is still open: an iteration that closed its loop as
 //! exhausted gets no fix, since no iteration of that loop would test it.
 //!
@@ -21,7 +23,7 @@ use super::notifying::{notify, previous_verdict};
 use super::record::Recorder;
 use super::suite::SuiteContext;
 use crate::config::{DaemonConfig, LoopPlan};
-use crate::model::Verdict;
+use crate::model::{PriorFix, Verdict};
 
 /// One iteration plus, when it is failing, the fix step.
 #[derive(Debug)]
@@ -80,6 +82,18 @@ pub async fn run_cycle(
     let notifying = notify(config, plan, &finished, previous, &ctx.values, &ctx.cancel);
     let fixing = fix_step(plan, &finished, &ctx, events);
     let ((), fix) = tokio::join!(notifying, fixing);
+    if let Some(fix) = &fix {
+        let prior = PriorFix {
+            after: finished.iteration.at(),
+            succeeded: fix.succeeded,
+            summary: fix.summary.clone(),
+            said: fix.said.clone(),
+        };
+        // The next report says what the fix did; losing that is worth a warning, not the cycle.
+        if let Err(error) = blocking(|| recorder.record_fix(&prior)) {
+            tracing::warn!("failed to record the fix's outcome: {error}");
+        }
+    }
     drop(recorder);
     Ok(Cycle { finished, fix })
 }

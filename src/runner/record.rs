@@ -10,14 +10,14 @@ use nix::fcntl::{Flock, FlockArg};
 
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::model::{
-    DeployOutcome, DeployStatus, Host, Iteration, IterationRef, Previous, SuiteResult, Totals,
-    Verdict,
+    DeployChange, DeployOutcome, DeployStatus, Host, Iteration, IterationRef, Previous, PriorFix,
+    SuiteResult, Totals, Verdict,
 };
 use crate::probe::ProbeReport;
 use crate::report::files::write_atomic;
 use crate::report::{ReportPaths, chart, index, write_iteration};
 use crate::store::{Store, StoreError};
-use crate::{cluster, diff, integrity, verdict};
+use crate::{cause, cluster, diff, integrity, verdict};
 
 /// A finished iteration and where its reports are.
 #[derive(Debug)]
@@ -170,28 +170,23 @@ impl<'a> Recorder<'a> {
     ) -> Judged {
         let clock = Instant::now();
         let paths = self.paths(&begun);
-        let mut iteration = match deploy.as_ref().and_then(DeployOutcome::failure) {
+        let iteration = match deploy.as_ref().and_then(DeployOutcome::failure) {
             Some(failure) => {
                 let interrupted = deploy
                     .as_ref()
                     .is_some_and(|d| d.status == DeployStatus::Interrupted);
-                let mut iteration = self.assess(begun, Vec::new());
+                let mut iteration = self.assess(begun, Vec::new(), Vec::new(), deploy);
                 iteration.verdict = if interrupted {
                     Verdict::Interrupted
                 } else {
                     Verdict::Error
                 };
                 iteration.error = Some(failure);
-                iteration.diff = Default::default();
-                iteration.clusters.clear();
-                iteration.resolved_clusters.clear();
-                iteration.integrity.clear();
+                iteration.forget_analysis();
                 iteration
             }
-            None => self.assess(begun, suites),
+            None => self.assess(begun, suites, probes, deploy),
         };
-        iteration.probes = probes;
-        iteration.deploy = deploy;
         tracing::debug!(elapsed = ?clock.elapsed(), "diffed, clustered and judged");
         Judged { iteration, paths }
     }
@@ -228,8 +223,21 @@ impl<'a> Recorder<'a> {
         })
     }
 
-    /// The pure part: diff, clusters, verdict and integrity, assembled into the iteration.
-    fn assess(&self, begun: Begun, suites: Vec<SuiteResult>) -> Iteration {
+    /// Records how the `[fix]` step after the iteration `at` went, so the next iteration's
+    /// report can say what it did.
+    pub fn record_fix(&mut self, fix: &PriorFix) -> Result<(), RecordError> {
+        Ok(self.store.record_fix(&self.plan.name, fix.after, fix)?)
+    }
+
+    /// The pure part: diff, clusters, root causes, verdict and integrity, assembled into the
+    /// iteration.
+    fn assess(
+        &self,
+        begun: Begun,
+        suites: Vec<SuiteResult>,
+        probes: Vec<(String, ProbeReport)>,
+        deploy: Option<DeployOutcome>,
+    ) -> Iteration {
         let plan = self.plan;
         let Begun {
             at,
@@ -237,10 +245,14 @@ impl<'a> Recorder<'a> {
             trigger,
             previous,
         } = begun;
-        let diff = diff::diff(previous.as_ref(), &suites, at);
-        let (clusters, resolved_clusters) = cluster::cluster(&suites, previous.as_ref(), at);
+        let previous = previous.as_ref();
+        let diff = diff::diff(previous, &suites, at);
+        let (clusters, resolved_clusters) = cluster::cluster(&suites, previous, at);
         let verdict = verdict::judge(&suites, plan.pass_threshold);
-        let integrity = integrity::check(&suites, &diff, previous.as_ref());
+        let integrity = integrity::check(&suites, &diff, previous);
+        let deployed = deployed_change(deploy.as_ref(), previous);
+        let (root_causes, resolved_root_causes) =
+            cause::analyse(&suites, &probes, previous, at, deployed.as_ref());
         Iteration {
             loop_name: plan.name.clone(),
             title: plan.title.clone(),
@@ -258,16 +270,16 @@ impl<'a> Recorder<'a> {
             diff,
             clusters,
             resolved_clusters,
-            root_causes: Vec::new(),
-            resolved_root_causes: Vec::new(),
-            previous_fix: None,
-            deployed: None,
+            root_causes,
+            resolved_root_causes,
+            previous_fix: previous.and_then(|p| p.fix.clone()),
+            deployed,
             targets: Vec::new(),
             runners: Vec::new(),
             integrity,
-            probes: Vec::new(),
+            probes,
             host: Host::current(),
-            deploy: None,
+            deploy,
             collected: Vec::new(),
         }
     }
@@ -385,10 +397,7 @@ pub fn record_config_error(
     let mut judged = recorder.judge(begun, Vec::new(), Vec::new(), None);
     judged.iteration.verdict = Verdict::Error;
     judged.iteration.error = Some(format!("the loop file does not validate:\n{message}"));
-    judged.iteration.diff = Default::default();
-    judged.iteration.clusters.clear();
-    judged.iteration.resolved_clusters.clear();
-    judged.iteration.integrity.clear();
+    judged.iteration.forget_analysis();
     recorder.record(judged)
 }
 
@@ -422,5 +431,24 @@ fn lock_loop(
             path: path.clone(),
         },
         other => lock_error(other.into()),
+    })
+}
+
+/// The revision deployed now against the previous iteration's, when the deploy said one.
+fn deployed_change(
+    deploy: Option<&DeployOutcome>,
+    previous: Option<&Previous>,
+) -> Option<DeployChange> {
+    let revision = match deploy?.revision.as_ref()? {
+        crate::model::Revision::Known(revision) => revision.clone(),
+        crate::model::Revision::Unknown { .. } => return None,
+    };
+    let previous = previous.and_then(|p| Some((p.at?, p.revision.clone()?)));
+    Some(DeployChange {
+        revision,
+        previous,
+        last_green: None,
+        since_green: None,
+        since_previous: None,
     })
 }
