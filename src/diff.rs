@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    Diff, IterationRef, Previous, PriorTest, StillFailing, SuiteChange, SuiteResult, SuiteStatus,
-    TestId, TestStatus, Totals,
+    Diff, FailingDifferently, IterationRef, Previous, PriorTest, StillFailing, SuiteChange,
+    SuiteRecovery, SuiteResult, SuiteStatus, TestId, TestResult, TestStatus, Totals,
 };
 
 #[cfg(test)]
@@ -27,6 +27,12 @@ mod tests;
 /// - With no previous iteration every list is empty: the first iteration has nothing to compare
 ///   with, and calling every test "added" would bury the report.
 ///
+/// - A suite's stand-in test (`<suite>::suite::exit code`: it hung, crashed or gave no
+///   results) that gives way to the suite's own tests is not removed: when it was failing, the
+///   suite `recovered` and the stand-in is `fixed`. The reverse — a suite's tests absent because
+///   the suite failed as a whole now — is `did_not_run`, not `removed`: nobody deleted them.
+/// - A still-failing test whose error signature changed is also `failing_differently`.
+///
 /// Every list is sorted by id (suites by name). When an id appears twice in `current`, its worst
 /// status counts (failures over skips over passes), so a duplicate cannot hide a failure.
 pub fn diff(previous: Option<&Previous>, current: &[SuiteResult], at: IterationRef) -> Diff {
@@ -34,6 +40,7 @@ pub fn diff(previous: Option<&Previous>, current: &[SuiteResult], at: IterationR
         return Diff::default();
     };
     let now = statuses(current);
+    let suites = SuitesNow::of(current);
     let mut diff = Diff {
         previous: previous.at,
         suite_changes: suite_changes(&previous.suites, current),
@@ -43,9 +50,9 @@ pub fn diff(previous: Option<&Previous>, current: &[SuiteResult], at: IterationR
     // Both sides are sorted by id, so one merge-join pass classifies every test: linear in the
     // size of the battery, which matters at 100,000 tests.
     let mut before = previous.tests.iter().peekable();
-    for &(id, status) in &now {
-        while let Some((gone, _)) = before.next_if(|(prior_id, _)| *prior_id < id) {
-            diff.removed.push(gone.clone());
+    for &(id, status, test) in &now {
+        while let Some((gone, prior)) = before.next_if(|(prior_id, _)| *prior_id < id) {
+            gone_now(&mut diff, &suites, gone, prior);
         }
         let prior = before
             .next_if(|(prior_id, _)| *prior_id == id)
@@ -59,16 +66,92 @@ pub fn diff(previous: Option<&Previous>, current: &[SuiteResult], at: IterationR
         let was_failing = prior.is_some_and(|t| t.status.is_failure());
         match (was_failing, status.is_failure()) {
             (false, true) => diff.new_failures.push(id.clone()),
-            (true, true) => diff.still_failing.push(StillFailing {
-                id: id.clone(),
-                since: since(previous, prior, at),
-            }),
+            (true, true) => {
+                diff.still_failing.push(StillFailing {
+                    id: id.clone(),
+                    since: since(previous, prior, at),
+                });
+                let after = crate::cluster::test_key(test);
+                if let Some(before) = previous.signatures.get(id).filter(|b| **b != after) {
+                    diff.failing_differently.push(FailingDifferently {
+                        id: id.clone(),
+                        before: before.clone(),
+                        after,
+                    });
+                }
+            }
             (true, false) if status != TestStatus::Skipped => diff.fixed.push(id.clone()),
             _ => {}
         }
     }
-    diff.removed.extend(before.map(|(gone, _)| gone.clone()));
+    for (gone, prior) in before {
+        gone_now(&mut diff, &suites, gone, prior);
+    }
+    diff.fixed.sort_unstable();
     diff
+}
+
+/// What the suites of this iteration say about tests that are gone.
+struct SuitesNow<'a> {
+    /// Suites that report tests of their own (not only a stand-in), with their own tests'
+    /// passes and runs.
+    reporting: BTreeMap<&'a str, (u64, u64)>,
+    /// Suites whose stand-in test fails now: they hung, crashed or gave no results.
+    failed_whole: Vec<&'a str>,
+}
+
+impl<'a> SuitesNow<'a> {
+    fn of(current: &'a [SuiteResult]) -> Self {
+        let mut reporting = BTreeMap::new();
+        let mut failed_whole = Vec::new();
+        for suite in current {
+            let own = suite.tests.iter().filter(|t| t.id.stand_in_for().is_none());
+            let totals = Totals::count(own);
+            if totals.total > 0 {
+                reporting.insert(
+                    suite.name.as_str(),
+                    (totals.ok(), totals.total - totals.skipped),
+                );
+            }
+            if suite
+                .tests
+                .iter()
+                .any(|t| t.id.stand_in_for().is_some() && t.outcome.status().is_failure())
+            {
+                failed_whole.push(suite.name.as_str());
+            }
+        }
+        Self {
+            reporting,
+            failed_whole,
+        }
+    }
+}
+
+/// Sorts a test of the previous iteration that is absent now: a failing stand-in whose suite
+/// reports its own tests again is a recovery (and fixed), a stand-in that passed simply gave
+/// way, a test whose suite failed as a whole did not run, anything else was removed.
+fn gone_now(diff: &mut Diff, suites: &SuitesNow<'_>, gone: &TestId, prior: &PriorTest) {
+    if let Some(suite) = gone.stand_in_for()
+        && let Some(&(passed, ran)) = suites.reporting.get(suite)
+    {
+        if prior.status.is_failure() {
+            diff.fixed.push(gone.clone());
+            diff.recovered.push(SuiteRecovery {
+                suite: suite.to_owned(),
+                stand_in: gone.clone(),
+                before: prior.status,
+                passed,
+                ran,
+            });
+        }
+        return;
+    }
+    if suites.failed_whole.contains(&gone.suite()) {
+        diff.did_not_run.push(gone.clone());
+    } else {
+        diff.removed.push(gone.clone());
+    }
 }
 
 /// When the current run of failures of the test `id` began, given its `status` in the iteration
@@ -95,19 +178,20 @@ pub fn failing_since(
 }
 
 /// Each test's status now, sorted by id; a duplicated id keeps its worst status (`TestStatus`
-/// orders passes before skips before failures).
-fn statuses(current: &[SuiteResult]) -> Vec<(&TestId, TestStatus)> {
-    let mut now: Vec<(&TestId, TestStatus)> = current
+/// orders passes before skips before failures) and the result that had it.
+fn statuses(current: &[SuiteResult]) -> Vec<(&TestId, TestStatus, &TestResult)> {
+    let mut now: Vec<(&TestId, TestStatus, &TestResult)> = current
         .iter()
         .flat_map(|s| &s.tests)
-        .map(|t| (&t.id, t.outcome.status()))
+        .map(|t| (&t.id, t.outcome.status(), t))
         .collect();
-    now.sort_unstable();
+    now.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     // Sorted by (id, status), the last entry of an id is its worst: keep it in the first slot.
     now.dedup_by(|later, kept| {
         let same = later.0 == kept.0;
-        if same {
-            kept.1 = kept.1.max(later.1);
+        if same && later.1 > kept.1 {
+            kept.1 = later.1;
+            kept.2 = later.2;
         }
         same
     });

@@ -260,3 +260,122 @@ fn a_duplicated_id_keeps_its_failure() {
     let diff = diff(Some(&previous), &now, at(1, 2));
     assert_eq!(diff.new_failures, [id("api", "a")]);
 }
+
+/// A hung suite's stand-in, `<suite>::suite::exit code`, timing out.
+fn hung(name: &str) -> SuiteResult {
+    SuiteResult {
+        tests: vec![TestResult {
+            id: TestId::new(name, crate::model::STAND_IN_CLASS, "exit code"),
+            suite: name.into(),
+            outcome: Outcome::Timeout {
+                message: "hung: no output for 4s".into(),
+            },
+            duration_s: None,
+            attempts: 1,
+        }],
+        ..SuiteResult::for_test(
+            name,
+            ProcessEnd::Idle {
+                after: Duration::from_secs(4),
+            },
+            vec![],
+        )
+    }
+}
+
+#[test]
+fn a_hung_suite_that_runs_again_is_fixed_not_removed() {
+    let before = [
+        hung("mission-critical"),
+        suite("api", exited(0), &[("a", Passed)]),
+    ];
+    let previous = previous_of(&before, at(1, 3), &BTreeMap::new());
+    let now = [
+        suite(
+            "mission-critical",
+            exited(0),
+            &[("health", Passed), ("threads", Passed), ("start", Passed)],
+        ),
+        suite("api", exited(0), &[("a", Passed)]),
+    ];
+    let diff = diff(Some(&previous), &now, at(1, 4));
+    let stand_in = TestId::new("mission-critical", "suite", "exit code");
+    assert!(diff.removed.is_empty(), "removed: {:?}", diff.removed);
+    assert_eq!(diff.fixed, [stand_in.clone()]);
+    assert_eq!(diff.added.len(), 3);
+    assert_eq!(
+        diff.recovered,
+        [SuiteRecovery {
+            suite: "mission-critical".into(),
+            stand_in,
+            before: Timeout,
+            passed: 3,
+            ran: 3,
+        }]
+    );
+    assert_eq!(
+        diff.recovered[0].describe(),
+        "`mission-critical`: hung → 3/3 passed"
+    );
+}
+
+#[test]
+fn tests_of_a_suite_that_hangs_now_did_not_run_they_were_not_removed() {
+    let before = [suite("ws", exited(0), &[("a", Passed), ("b", Failed)])];
+    let previous = previous_of(&before, at(1, 1), &BTreeMap::new());
+    let diff = diff(Some(&previous), &[hung("ws")], at(1, 2));
+    assert!(diff.removed.is_empty());
+    assert_eq!(diff.did_not_run, [id("ws", "a"), id("ws", "b")]);
+    assert_eq!(diff.new_failures, [TestId::new("ws", "suite", "exit code")]);
+    // A suite that is gone altogether still shrinks the battery.
+    let diff = super::diff(Some(&previous), &[], at(1, 2));
+    assert_eq!(diff.removed, [id("ws", "a"), id("ws", "b")]);
+}
+
+#[test]
+fn a_test_failing_for_another_reason_is_failing_differently() {
+    let failing = |message: &str| SuiteResult {
+        tests: vec![TestResult {
+            id: id("ws", "events"),
+            suite: "ws".into(),
+            outcome: Outcome::Failed {
+                message: message.into(),
+                detail: String::new(),
+            },
+            duration_s: Some(0.1),
+            attempts: 1,
+        }],
+        ..SuiteResult::for_test("ws", exited(1), vec![])
+    };
+    let before = [failing(
+        "ConnectionClosedError: received 1011 (internal error)",
+    )];
+    let mut previous = previous_of(&before, at(1, 1), &BTreeMap::new());
+    previous.signatures.insert(
+        id("ws", "events"),
+        crate::cluster::signature("ConnectionClosedError: received 1011 (internal error)"),
+    );
+    let now = [failing(
+        "StreamStalled: event stream stalled after agent_started: no event for 1.5 s",
+    )];
+    let diff = diff(Some(&previous), &now, at(1, 2));
+    assert_eq!(diff.still_failing.len(), 1);
+    assert_eq!(
+        diff.failing_differently,
+        [FailingDifferently {
+            id: id("ws", "events"),
+            before: "ConnectionClosedError: received 1011 (internal error)".into(),
+            after: "StreamStalled: event stream stalled after agent_started: no event for <n> s"
+                .into(),
+        }]
+    );
+    // The same failure with other numbers is not "differently".
+    let now = [failing(
+        "ConnectionClosedError: received 1011 (internal error)",
+    )];
+    assert!(
+        super::diff(Some(&previous), &now, at(1, 2))
+            .failing_differently
+            .is_empty()
+    );
+}

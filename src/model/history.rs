@@ -95,8 +95,13 @@ pub struct Diff {
     pub recovered: Vec<SuiteRecovery>,
     /// Present now, absent before.
     pub added: Vec<TestId>,
-    /// Present before, absent now.
+    /// Present before, absent now: deleted, renamed or no longer collected. Not the tests of a
+    /// suite that failed as a whole now (see `did_not_run`), nor a suite's stand-in that gave
+    /// way to its own tests (see `recovered`).
     pub removed: Vec<TestId>,
+    /// Present before, absent now because their suite hung, crashed or gave no results: its
+    /// stand-in test fails in their place.
+    pub did_not_run: Vec<TestId>,
     /// Flaky now.
     pub flaky: Vec<TestId>,
     /// Suites whose status changed (appeared or disappeared too).

@@ -32,5 +32,5 @@ pub use steps::{
     Collected, DeployKind, DeployOutcome, DeployStatus, Readiness, Revision, ServiceEnd, StepRun,
 };
 pub use suite::{ProcessRun, ResultSource, SuiteResult, SuiteRun, SuiteStatus};
-pub use test::{Outcome, TestId, TestResult, TestStatus, collapse_whitespace};
+pub use test::{Outcome, STAND_IN_CLASS, TestId, TestResult, TestStatus, collapse_whitespace};
 pub use verdict::{Totals, Verdict};

@@ -32,7 +32,23 @@ impl TestId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The suite this id belongs to: the part before the first `::`.
+    pub fn suite(&self) -> &str {
+        self.0.split("::").next().unwrap_or("")
+    }
+
+    /// For a test greenloop adds in a suite's place (`<suite>::suite::exit code`, `…::junit
+    /// <file>`: the suite hung, crashed, or its results were broken or missing), the suite.
+    pub fn stand_in_for(&self) -> Option<&str> {
+        let mut parts = self.0.splitn(3, "::");
+        let suite = parts.next()?;
+        (parts.next()? == STAND_IN_CLASS).then_some(suite)
+    }
 }
+
+/// The classname of the tests greenloop adds in a suite's place.
+pub const STAND_IN_CLASS: &str = "suite";
 
 impl fmt::Display for TestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
