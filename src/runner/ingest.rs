@@ -12,7 +12,7 @@ use crate::model::{
 use crate::redact::Redactor;
 
 /// The classname of the tests greenloop itself adds to a suite (exit code, broken JUnit).
-pub const SUITE_CLASS: &str = "suite";
+pub const SUITE_CLASS: &str = crate::model::STAND_IN_CLASS;
 
 /// What ingest made of a suite's run.
 #[derive(Debug)]
