@@ -1,29 +1,33 @@
-"""The demo's fix step: reads the iteration's report and mends the fault behind its first
-primary issue it recognises, one fault per run, like an engineer taking the top item.
+"""The demo's fix step: reads the iteration's report and mends the fault behind its first root
+cause it recognises, one fault per run, like an engineer taking the top item.
 
 Usage: fix.py FAULTS_FILE. greenloop sets GREENLOOP_REPORT_JSON (the report's data) and
-GREENLOOP_REPORT (its Markdown). The primary issues come ranked: critical suites first, then
-the biggest cluster. Exits 1 when the report shows no failure this fix knows how to mend.
+GREENLOOP_REPORT (its Markdown). The root causes come ranked: critical first, then the most
+failures. Each states facts (`kind`, `value`, `target`), which is what this fix reads.
+Exits 1 when the report shows no cause this fix knows how to mend.
 """
 import json
 import os
 import re
 import sys
 
-# What each fault looks like in a report: a test of a hung suite, or words in the signature.
-SYMPTOMS = [
-    ("ws_1011", "the agent handler crashed: the WebSocket closed with 1011", re.compile(r"\b1011\b")),
-    ("events_stop", "the event stream stopped after agent_started", re.compile(r"stalled|never arrived")),
-    ("agents_404", "the agent routes were missing (404)", re.compile(r"\b404\b")),
+# The fault behind each fact a root cause can state, and what mending it means.
+FAULTS = [
+    ("suite_hangs", lambda f: f["kind"] == "hang",
+     "GET /api/threads never answered, so mission-critical hung"),
+    ("ws_1011", lambda f: f["kind"] == "ws_close" and f["value"] == "1011",
+     "the agent handler crashed: the WebSocket closed with 1011"),
+    ("events_stop", lambda f: f["kind"] == "stalled",
+     "the event stream stopped after agent_started"),
+    ("agents_404", lambda f: f["kind"] == "http_status" and f["value"] == "404",
+     "the agent routes were missing (404)"),
 ]
 
 
-def fault_for(cluster, statuses):
-    """The fault behind one cluster, or None."""
-    if any(statuses.get(test) == "timeout" for test in cluster["tests"]):
-        return "suite_hangs", "GET /api/threads never answered, so mission-critical hung"
-    for fault, what, pattern in SYMPTOMS:
-        if pattern.search(cluster["signature"]):
+def fault_for(cause):
+    """The fault behind one root cause, or None."""
+    for fault, states, what in FAULTS:
+        if any(states(fact) for fact in cause["facts"]):
             return fault, what
     return None
 
@@ -42,11 +46,11 @@ def main():
     with open(faults_path, encoding="utf-8") as f:
         faults_text = f.read()
     active = active_faults(faults_text)
-    statuses = {test["id"]: test["status"] for test in report["tests"]}
     at = f"Loop {report['loop']} / Iteration {report['iteration']}"
-    print(f"reading the report of {at}: {report['verdict']}, {len(report['clusters'])} primary issues")
-    for rank, cluster in enumerate(report["clusters"], 1):
-        found = fault_for(cluster, statuses)
+    causes = report["root_causes"]
+    print(f"reading the report of {at}: {report['verdict']}, {len(causes)} root causes")
+    for rank, cause in enumerate(causes, 1):
+        found = fault_for(cause)
         if found is None or found[0] not in active:
             continue
         fault, what = found
@@ -57,12 +61,12 @@ def main():
             f.write(mended)
         os.replace(tmp, faults_path)
         left = sorted(active - {fault})
-        print(f"primary issue {rank}: {cluster['signature']} ({cluster['count']} tests)")
+        print(f"root cause {rank}: {cause['headline']} ({len(cause['tests'])} failures)")
         print(f"faults still on: {', '.join(left) if left else 'none'}")
-        # The last line is what greenloop shows under "fix succeeded".
+        # The last line is what greenloop shows under "fix succeeded", and in the next report.
         print(f"mended {fault}: {what}")
         return 0
-    print(f"nothing to mend: no primary issue of {at} matches a fault that is on "
+    print(f"nothing to mend: no root cause of {at} matches a fault that is on "
           f"({', '.join(sorted(active)) or 'none'})", file=sys.stderr)
     return 1
 

@@ -26,7 +26,10 @@ def http(method, path, body=None, timeout=None):
     """Calls the backend and returns (status, parsed JSON). Raises urllib's HTTPError on 4xx/5xx.
 
     No timeout by default, like most test clients: a backend that never answers hangs the suite.
+    Each request is printed first, as a client's debug logging would, so a hang's last line of
+    output says what it was waiting for.
     """
+    print(f"{method} {path}", end=" ", flush=True)
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(BASE_URL + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})

@@ -26,11 +26,42 @@ pub struct Failure<'a> {
     pub url: Option<&'a str>,
 }
 
+/// Where a probe went: what its checks' facts are about when their messages do not say.
+#[derive(Debug, Clone, Copy)]
+pub struct ProbeTarget<'a> {
+    /// The probe's name (the classname of its checks).
+    pub name: &'a str,
+    /// Its URL, secrets masked.
+    pub url: &'a str,
+    /// Its method (`GET` for a WebSocket upgrade).
+    pub method: &'a str,
+    /// Whether it is a WebSocket probe.
+    pub websocket: bool,
+}
+
+/// The targets of `probes`.
+pub fn targets(probes: &[(String, ProbeReport)]) -> Vec<ProbeTarget<'_>> {
+    probes
+        .iter()
+        .map(|(name, report)| match report {
+            ProbeReport::Http(http) => ProbeTarget {
+                name,
+                url: &http.url,
+                method: &http.method,
+                websocket: false,
+            },
+            ProbeReport::WebSocket(ws) => ProbeTarget {
+                name,
+                url: &ws.url,
+                method: "GET",
+                websocket: true,
+            },
+        })
+        .collect()
+}
+
 /// Every failing test of `suites`, with its facts.
-pub fn failures<'a>(
-    suites: &'a [SuiteResult],
-    probes: &'a [(String, ProbeReport)],
-) -> Vec<Failure<'a>> {
+pub fn failures<'a>(suites: &'a [SuiteResult], probes: &[ProbeTarget<'a>]) -> Vec<Failure<'a>> {
     let mut found = Vec::new();
     for suite in suites {
         for test in suite
@@ -42,15 +73,15 @@ pub fn failures<'a>(
                 .then(|| probe_of(test, probes))
                 .flatten();
             let mut facts = facts::from_text(test.outcome.message());
-            if let Some((name, report)) = probe {
-                fill_probe_targets(&mut facts, report);
+            if let Some(target) = probe {
+                fill_probe_targets(&mut facts, &target);
                 found.push(Failure {
                     test,
                     critical: suite.critical,
-                    probe: Some(name),
+                    probe: Some(target.name),
                     signature: crate::cluster::test_key(test),
                     facts: tidy(facts),
-                    url: Some(url_of(report)),
+                    url: Some(target.url),
                 });
                 continue;
             }
@@ -71,10 +102,7 @@ pub fn failures<'a>(
 }
 
 /// The probe a check of the suite `probe` belongs to: its classname is the probe's name.
-fn probe_of<'a>(
-    test: &TestResult,
-    probes: &'a [(String, ProbeReport)],
-) -> Option<(&'a str, &'a ProbeReport)> {
+fn probe_of<'a>(test: &TestResult, probes: &[ProbeTarget<'a>]) -> Option<ProbeTarget<'a>> {
     let name = test
         .id
         .as_str()
@@ -82,30 +110,16 @@ fn probe_of<'a>(
         .strip_prefix("::")?
         .rsplit_once("::")?
         .0;
-    probes
-        .iter()
-        .find(|(probe, _)| probe == name)
-        .map(|(probe, report)| (probe.as_str(), report))
-}
-
-fn url_of(report: &ProbeReport) -> &str {
-    match report {
-        ProbeReport::Http(http) => &http.url,
-        ProbeReport::WebSocket(ws) => &ws.url,
-    }
+    probes.iter().find(|p| p.name == name).copied()
 }
 
 /// A probe knows where it went: facts whose message did not say give the probe's own target.
-fn fill_probe_targets(facts: &mut [Fact], report: &ProbeReport) {
-    let url = scan::urls(url_of(report)).into_iter().next();
-    let (method, is_websocket) = match report {
-        ProbeReport::Http(http) => (http.method.as_str(), false),
-        ProbeReport::WebSocket(_) => ("GET", true),
-    };
-    let Some(url) = url else {
+fn fill_probe_targets(facts: &mut [Fact], probe: &ProbeTarget<'_>) {
+    let Some(url) = scan::urls(probe.url).into_iter().next() else {
         return;
     };
-    let endpoint = format!("{method} {}", url.path);
+    let is_websocket = probe.websocket;
+    let endpoint = format!("{} {}", probe.method, url.path);
     for fact in facts.iter_mut().filter(|f| f.target.is_none()) {
         fact.target = match fact.kind {
             FactKind::WsClose | FactKind::Stalled if is_websocket => Some(url.path.clone()),

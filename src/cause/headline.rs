@@ -1,7 +1,6 @@
 //! A root cause in plain words: a one-line headline from its most telling fact, and a next
 //! action that says what to look at and where.
 
-use super::build::plural;
 use super::failure::Failure;
 use super::scan;
 use crate::model::{Fact, FactKind, RootCause};
@@ -108,7 +107,7 @@ pub fn headline(facts: &[Fact], context: &Context) -> String {
             let code = fact.value.parse().unwrap_or(0);
             let what = match target {
                 Some(path) => format!("`{}`", context.shown(path)),
-                None => "the WebSocket".to_owned(),
+                None => "The WebSocket".to_owned(),
             };
             let mut line = format!("{what} closes with {} ({})", fact.value, close_name(code));
             if context.before_any_event {
@@ -119,14 +118,14 @@ pub fn headline(facts: &[Fact], context: &Context) -> String {
         FactKind::Stalled => {
             let on = target.map_or(String::new(), |p| format!(" on `{}`", context.shown(p)));
             if fact.value == "start" {
-                format!("the event stream{on} sends no event")
+                format!("The event stream{on} sends no event")
             } else {
-                format!("the event stream{on} stops after `{}`", fact.value)
+                format!("The event stream{on} stops after `{}`", fact.value)
             }
         }
         FactKind::HttpStatus => {
             let status = fact.value.parse().unwrap_or(0);
-            let what = target.map_or("requests".to_owned(), |t| format!("`{t}`"));
+            let what = target.map_or("Requests".to_owned(), |t| format!("`{t}`"));
             let verb = if target.is_some() {
                 "answers"
             } else {
@@ -135,24 +134,24 @@ pub fn headline(facts: &[Fact], context: &Context) -> String {
             format!("{what} {verb} {} ({})", fact.value, reason(status))
         }
         FactKind::Refused => match target {
-            Some(address) => format!("connections to `{address}` are refused"),
-            None => "connections are refused".to_owned(),
+            Some(address) => format!("Connections to `{address}` are refused"),
+            None => "Connections are refused".to_owned(),
         },
         FactKind::Reset => match target {
-            Some(address) => format!("connections to `{address}` are reset"),
-            None => "connections are reset".to_owned(),
+            Some(address) => format!("Connections to `{address}` are reset"),
+            None => "Connections are reset".to_owned(),
         },
         FactKind::Dns => match target {
             Some(host) => format!("`{host}` does not resolve (DNS)"),
-            None => "a host name does not resolve (DNS)".to_owned(),
+            None => "A host name does not resolve (DNS)".to_owned(),
         },
         FactKind::Tls => match target {
-            Some(host) => format!("the TLS handshake with `{host}` fails"),
-            None => "a TLS handshake fails".to_owned(),
+            Some(host) => format!("The TLS handshake with `{host}` fails"),
+            None => "A TLS handshake fails".to_owned(),
         },
         FactKind::Timeout => match target {
             Some(endpoint) => format!("`{endpoint}` never answers (timeout)"),
-            None => "a request times out".to_owned(),
+            None => "A request times out".to_owned(),
         },
         FactKind::Exception => code(&cut(&context.example)),
     }
@@ -190,22 +189,26 @@ pub fn target_word(kind: FactKind) -> &'static str {
     }
 }
 
-/// What to do about `cause`: what failed, where to look, and the backend's own line.
-pub fn next_action(cause: &RootCause) -> String {
-    let evidence = cause
-        .evidence
-        .iter()
-        .map(|e| match &e.probe {
-            Some(probe) => format!("{} of probe `{probe}`", plural(e.count, "check")),
-            None => format!("{} of `{}`", plural(e.count, "test"), e.suite),
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+/// What to do about `cause`, in one sentence: what to look at, and where.
+pub fn action(cause: &RootCause) -> String {
     let mut action = match primary(&cause.facts) {
         Some(fact) => act(fact, &cause.facts),
-        None => "Read the failure above and fix it".to_owned(),
+        None => format!(
+            "Fix the failure {}",
+            cause
+                .clusters
+                .first()
+                .map_or(String::new(), |s| code(&cut(s)))
+        ),
     };
-    action.push_str(&format!(" ({evidence})."));
+    action.push('.');
+    action
+}
+
+/// [`action`] followed by the backend's own line about it, or a pointer to the logs when
+/// greenloop read none that matches.
+pub fn next_action(cause: &RootCause) -> String {
+    let mut action = action(cause);
     match cause.log_lines.first() {
         Some(line) => {
             let place = match &line.link {
@@ -213,13 +216,13 @@ pub fn next_action(cause: &RootCause) -> String {
                 None => format!("{} line {}", line.source, line.line),
             };
             action.push_str(&format!(
-                " The backend log says, at {place}: `{}`",
-                cut(&line.text).replace('`', "'")
+                " The backend log says, at {place}: {}",
+                code(&cut(&line.text))
             ));
         }
         None if cause.facts.iter().any(|f| f.kind != FactKind::Exception) => {
             action.push_str(
-                " No log line greenloop read matches it: check the backend's logs for this time.",
+                " No log line greenloop read matches it: look in the backend's logs for this iteration's time.",
             );
         }
         None => {}

@@ -14,9 +14,11 @@ mod headline;
 mod identity;
 mod logs;
 mod scan;
+#[cfg(test)]
+mod tests;
 
 pub use facts::from_text as facts_of;
-pub use headline::{close_name, reason};
+pub use headline::{action, close_name, reason};
 pub use identity::keys;
 pub use logs::{MAX_LINES_PER_CAUSE, attach as attach_logs};
 
@@ -36,7 +38,18 @@ pub fn analyse(
     at: IterationRef,
     deployed: Option<&DeployChange>,
 ) -> (Vec<RootCause>, Vec<ResolvedRootCause>) {
-    let failures = failure::failures(suites, probes);
+    analyse_with(suites, &failure::targets(probes), previous, at, deployed)
+}
+
+/// [`analyse`] with the probes reduced to where they went.
+fn analyse_with(
+    suites: &[SuiteResult],
+    targets: &[failure::ProbeTarget<'_>],
+    previous: Option<&Previous>,
+    at: IterationRef,
+    deployed: Option<&DeployChange>,
+) -> (Vec<RootCause>, Vec<ResolvedRootCause>) {
+    let failures = failure::failures(suites, targets);
     let mut causes: Vec<RootCause> = group::group(&failures)
         .into_iter()
         .map(|(units, reasons)| build::build(&failures, &units, reasons, at))

@@ -30,6 +30,7 @@ pub fn iterations_table(name: &str, rows: &[IterationSummary]) -> String {
         if row.fixed > 0 {
             change.push(format!("{} fixed", row.fixed));
         }
+        change.extend(row.recovered.iter().map(|r| r.replace('`', "")));
         if row.removed > 0 {
             change.push(format!("{} removed", row.removed));
         }

@@ -45,7 +45,10 @@ pub async fn converse(mut socket: WebSocket, faults: Faults, connection: u64) {
             return;
         }
         let shown = if faults.events_stop {
-            tracing::warn!(run_id, "fault events_stop: only agent_started is sent");
+            tracing::warn!(
+                run_id,
+                "fault events_stop: the event stream stops after agent_started"
+            );
             1
         } else {
             AGENT_EVENTS.len()

@@ -1,8 +1,15 @@
 //! Next actions: what a person (or agent) should do after reading this iteration, most urgent first.
 
-use crate::model::{FindingKind, Iteration, SuiteResult, SuiteRun, SuiteStatus, Verdict};
+use crate::model::{FindingKind, Iteration, SuiteRun, Verdict};
 
-/// The next actions for `iteration`, as sentences in Markdown.
+/// Root causes that get an action of their own; the rest are in the JSON's `root_causes`.
+const MAX_CAUSE_ACTIONS: usize = 10;
+/// Actions in all.
+const MAX_ACTIONS: usize = 20;
+
+/// The next actions for `iteration`, most urgent first, as sentences in Markdown: the deploy,
+/// suites that could not start, each root cause in rank order (what to look at, with the
+/// backend's own log line), then the integrity findings that make the numbers doubtful.
 pub fn next_actions(iteration: &Iteration) -> Vec<String> {
     let mut actions = Vec::new();
     actions.extend(super::steps::next_action(iteration));
@@ -17,29 +24,14 @@ pub fn next_actions(iteration: &Iteration) -> Vec<String> {
             actions.push(format!("Make `{}` start: {reason}.", suite.name));
         }
     }
-    for suite in iteration
-        .suites
-        .iter()
-        .filter(|s| s.status() == SuiteStatus::Timeout)
-    {
-        if let SuiteRun::Ran(process) = &suite.run {
-            actions.push(format!(
-                "Find why `{}` hangs: it {}; the end of its output is in its log.",
-                suite.name,
-                process.end.describe()
-            ));
-        }
-    }
-    let failing = |critical: bool| {
-        iteration
-            .suites
-            .iter()
-            .filter(move |s| s.critical == critical)
-            .filter(|s| matches!(s.status(), SuiteStatus::Failed | SuiteStatus::Error))
-            .filter(|s| !matches!(s.run, SuiteRun::NotStarted { .. }))
-    };
-    for suite in failing(true).chain(failing(false)) {
-        actions.push(fix_suite(suite));
+    // Root causes come ranked (critical, then most failures): their actions keep that order.
+    for cause in iteration.root_causes.iter().take(MAX_CAUSE_ACTIONS) {
+        actions.push(format!(
+            "**{}** ({}): {}",
+            cause.headline,
+            super::causes::evidence(&cause.evidence),
+            cause.next_action
+        ));
     }
     for finding in &iteration.integrity {
         let action = match finding.kind {
@@ -58,6 +50,7 @@ pub fn next_actions(iteration: &Iteration) -> Vec<String> {
         };
         actions.push(action);
     }
+    actions.truncate(MAX_ACTIONS);
     if actions.is_empty() {
         actions.push(match iteration.verdict {
             Verdict::Green => "Nothing to fix: every test passed.".to_owned(),
@@ -68,40 +61,4 @@ pub fn next_actions(iteration: &Iteration) -> Vec<String> {
         });
     }
     actions
-}
-
-fn fix_suite(suite: &SuiteResult) -> String {
-    let failures: Vec<_> = suite
-        .tests
-        .iter()
-        .filter(|t| t.outcome.status().is_failure())
-        .collect();
-    let mut action = format!(
-        "Fix `{}`{}: {} failing test{}",
-        suite.name,
-        if suite.critical { " (critical)" } else { "" },
-        failures.len(),
-        if failures.len() == 1 { "" } else { "s" }
-    );
-    if let Some(impact) = &suite.impact {
-        action.push_str(&format!(" — {impact}"));
-    }
-    if let Some(first) = failures.first() {
-        action.push_str(&format!(
-            "; start with `{}`: {}",
-            first.id,
-            one_line(first.outcome.message())
-        ));
-    }
-    action.push('.');
-    action
-}
-
-fn one_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    if line.chars().count() > 160 {
-        format!("{}…", line.chars().take(160).collect::<String>())
-    } else {
-        line.to_owned()
-    }
 }

@@ -46,7 +46,7 @@ pub fn render(title: &str, rows: &[IterationSummary]) -> String {
     out
 }
 
-/// "2 new failures, 1 fixed, 3 removed", or "—".
+/// "2 new failures, 1 fixed, `mission-critical`: hung → 3/3 passed, 3 removed", or "—".
 fn change(row: &IterationSummary) -> String {
     let mut parts = Vec::new();
     let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -56,6 +56,8 @@ fn change(row: &IterationSummary) -> String {
     if row.fixed > 0 {
         parts.push(format!("{} fixed", row.fixed));
     }
+    // A suite that hung before and runs again is told as what it is, not as a test count.
+    parts.extend(row.recovered.iter().cloned());
     if row.removed > 0 {
         parts.push(format!("**{} removed**", row.removed));
     }

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::{
-    Diff, Finding, Host, Iteration, IterationRef, ResolvedCluster, ResultSource, SuiteChange,
-    SuiteResult, SuiteRun, TestId, Totals,
+    Diff, Finding, Host, Iteration, IterationRef, PriorFix, ResolvedCluster, ResolvedRootCause,
+    ResultSource, RootCause, SuiteChange, SuiteRecovery, SuiteResult, SuiteRun, TestId, Totals,
 };
 
 /// Goes up on any change to the JSON's shape.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Serialize)]
 struct IterationJson<'a> {
@@ -36,9 +36,13 @@ struct IterationJson<'a> {
     probes: Vec<super::probes::ProbeJson<'a>>,
     collect: Vec<super::steps_json::CollectJson<'a>>,
     diff: DiffJson<'a>,
+    previous_fix: Option<&'a PriorFix>,
+    root_causes: &'a [RootCause],
+    resolved_root_causes: &'a [ResolvedRootCause],
     clusters: Vec<ClusterJson<'a>>,
     resolved_clusters: &'a [ResolvedCluster],
     integrity: &'a [Finding],
+    next_actions: Vec<String>,
     environment: EnvironmentJson<'a>,
 }
 
@@ -80,12 +84,23 @@ struct DiffJson<'a> {
     new_failures: &'a [TestId],
     fixed: &'a [TestId],
     still_failing: Vec<&'a TestId>,
+    failing_differently: Vec<&'a TestId>,
     added: &'a [TestId],
     removed: &'a [TestId],
+    did_not_run: &'a [TestId],
     flaky: &'a [TestId],
     failing_since: BTreeMap<&'a TestId, IterationRef>,
+    signature_changes: BTreeMap<&'a TestId, SignatureChange<'a>>,
+    recovered: &'a [SuiteRecovery],
     suite_changes: &'a [SuiteChange],
     pass_rate_delta: Option<f64>,
+}
+
+/// What a test failing differently said before and says now.
+#[derive(Serialize)]
+struct SignatureChange<'a> {
+    before: &'a str,
+    after: &'a str,
 }
 
 #[derive(Serialize)]
@@ -123,7 +138,7 @@ pub fn render(iteration: &Iteration) -> String {
         finished_at: iteration.finished_at.to_rfc3339(),
         duration_s: seconds(iteration.finished_at - iteration.started_at),
         totals: iteration.totals,
-        pass_rate: iteration.totals.pass_rate(),
+        pass_rate: iteration.totals.pass_rate().map(rate),
         suites: iteration.suites.iter().map(suite).collect(),
         tests: iteration
             .tests()
@@ -131,7 +146,7 @@ pub fn render(iteration: &Iteration) -> String {
                 id: test.id.as_str(),
                 suite: &test.suite,
                 status: test.outcome.status().as_str(),
-                duration_s: test.duration_s,
+                duration_s: test.duration_s.map(round_seconds),
                 message: test.outcome.message(),
                 detail: test.outcome.detail(),
                 attempts: test.attempts,
@@ -140,6 +155,9 @@ pub fn render(iteration: &Iteration) -> String {
         probes: super::probes::json(&iteration.probes),
         collect: super::steps_json::collect(&iteration.collected),
         diff: diff(&iteration.diff),
+        previous_fix: iteration.previous_fix.as_ref(),
+        root_causes: &iteration.root_causes,
+        resolved_root_causes: &iteration.resolved_root_causes,
         clusters: iteration
             .clusters
             .iter()
@@ -154,6 +172,7 @@ pub fn render(iteration: &Iteration) -> String {
             .collect(),
         resolved_clusters: &iteration.resolved_clusters,
         integrity: &iteration.integrity,
+        next_actions: super::next_actions(iteration),
         environment: EnvironmentJson {
             host: &iteration.host,
             peak_memory_bytes: iteration.peak_rss_bytes(),
@@ -190,7 +209,7 @@ fn suite(suite: &SuiteResult) -> SuiteJson<'_> {
         impact: suite.impact.as_deref(),
         command: &suite.command,
         totals: Totals::count(&suite.tests),
-        duration_s: suite.duration().as_secs_f64(),
+        duration_s: round_seconds(suite.duration().as_secs_f64()),
         exit,
         results_from,
         junit_files,
@@ -208,19 +227,54 @@ fn diff(diff: &Diff) -> DiffJson<'_> {
         new_failures: &diff.new_failures,
         fixed: &diff.fixed,
         still_failing: diff.still_failing.iter().map(|s| &s.id).collect(),
+        failing_differently: diff.failing_differently.iter().map(|d| &d.id).collect(),
         added: &diff.added,
         removed: &diff.removed,
+        did_not_run: &diff.did_not_run,
         flaky: &diff.flaky,
         failing_since: diff
             .still_failing
             .iter()
             .map(|s| (&s.id, s.since))
             .collect(),
+        signature_changes: diff
+            .failing_differently
+            .iter()
+            .map(|d| {
+                (
+                    &d.id,
+                    SignatureChange {
+                        before: &d.before,
+                        after: &d.after,
+                    },
+                )
+            })
+            .collect(),
+        recovered: &diff.recovered,
         suite_changes: &diff.suite_changes,
-        pass_rate_delta: diff.pass_rate_delta,
+        pass_rate_delta: diff.pass_rate_delta.map(rate),
     }
 }
 
 fn seconds(delta: chrono::TimeDelta) -> f64 {
     delta.num_milliseconds() as f64 / 1000.0
+}
+
+/// A rate (0–1) to 4 decimals: a hundredth of a percent is all it means.
+pub fn rate(value: f64) -> f64 {
+    round_to(value, 1e4)
+}
+
+/// Seconds to 4 decimals, a tenth of a millisecond.
+pub fn round_seconds(value: f64) -> f64 {
+    round_to(value, 1e4)
+}
+
+/// Milliseconds to 1 decimal.
+pub fn round_ms(value: f64) -> f64 {
+    round_to(value, 10.0)
+}
+
+fn round_to(value: f64, scale: f64) -> f64 {
+    (value * scale).round() / scale
 }

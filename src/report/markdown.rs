@@ -3,31 +3,32 @@
 use std::fmt::Write;
 
 use super::actions::next_actions;
-use super::changes;
 use super::probes;
 use super::steps;
-use super::text::{cell, duration, fenced, first_lines, percent};
+use super::text::{cell, duration, percent};
+use super::{causes, changes, failures};
 use crate::integrity::bytes;
-use crate::model::{Iteration, ResultSource, Totals};
+use crate::model::{Iteration, ResultSource, SuiteStatus, Totals};
 
-/// At most this many failures are written out in full; the JSON has them all.
-const MAX_FAILURES_SHOWN: usize = 50;
-/// Lines of a traceback or output tail shown under a failure.
-const DETAIL_LINES: usize = 20;
+/// Suites listed in the table; past this, only the ones that did not pass.
+const MAX_SUITE_ROWS: usize = 60;
+/// Integrity findings listed; the JSON has them all.
+const MAX_FINDINGS: usize = 20;
 
 /// Renders `iteration` as Markdown.
 pub fn render(iteration: &Iteration) -> String {
     let mut out = String::new();
-    header(&mut out, iteration);
+    let actions = next_actions(iteration);
+    header(&mut out, iteration, &actions);
     steps::deploy_section(&mut out, iteration);
     // A deploy that failed leaves no battery to describe: its sections would only mislead
     // ("first iteration", "no findings").
     if !steps::battery_skipped(iteration) {
+        causes::section(&mut out, iteration);
         suites(&mut out, iteration);
-        changes::what_changed(&mut out, &iteration.diff, &iteration.totals);
-        changes::primary_issues(&mut out, &iteration.clusters, &iteration.resolved_clusters);
+        changes::what_changed(&mut out, iteration);
+        failures::section(&mut out, iteration);
         probes::section(&mut out, &iteration.probes);
-        failures(&mut out, iteration);
     }
     steps::diagnostics(&mut out, iteration);
     if !steps::battery_skipped(iteration) {
@@ -35,14 +36,15 @@ pub fn render(iteration: &Iteration) -> String {
     }
     environment(&mut out, iteration);
     let _ = writeln!(out, "## Next actions\n");
-    for (i, action) in next_actions(iteration).iter().enumerate() {
+    for (i, action) in actions.iter().enumerate() {
         let _ = writeln!(out, "{}. {action}", i + 1);
     }
-    logs(&mut out, iteration);
     out
 }
 
-fn header(out: &mut String, it: &Iteration) {
+/// The heading, the summary a reader stops at if pressed (verdict, critical suites, root
+/// causes, pass-rate change, first action), then when, where and what ran.
+fn header(out: &mut String, it: &Iteration, actions: &[String]) {
     let _ = writeln!(
         out,
         "# {} — Loop {} / Iteration {}\n",
@@ -56,6 +58,50 @@ fn header(out: &mut String, it: &Iteration) {
     let _ = writeln!(out, "**Verdict: {}** — {totals}.\n", it.verdict);
     if let Some(error) = &it.error {
         let _ = writeln!(out, "The battery could not run: {error}.\n");
+    }
+    let failing = |critical: bool| -> Vec<String> {
+        it.suites
+            .iter()
+            .filter(|s| s.critical == critical && s.status() != SuiteStatus::Passed)
+            .map(|s| match &s.impact {
+                Some(impact) => format!("`{}` ({}) — {impact}", s.name, s.status().as_str()),
+                None => format!("`{}` ({})", s.name, s.status().as_str()),
+            })
+            .collect()
+    };
+    let critical = failing(true);
+    if !critical.is_empty() {
+        let _ = writeln!(
+            out,
+            "- **Critical suites failing:** {}",
+            critical.join("; ")
+        );
+    }
+    let other = failing(false);
+    if !other.is_empty() {
+        let _ = writeln!(out, "- **Also failing:** {}", other.join("; "));
+    }
+    if !it.root_causes.is_empty() || !it.resolved_root_causes.is_empty() {
+        let new = it.root_causes.iter().filter(|c| c.new).count();
+        let _ = writeln!(
+            out,
+            "- **Root causes:** {} — {new} new, {} still open; {} resolved",
+            it.root_causes.len(),
+            it.root_causes.len() - new,
+            it.resolved_root_causes.len()
+        );
+    }
+    if let Some(change) = changes::pass_rate_change(&it.diff, &it.totals) {
+        let _ = writeln!(
+            out,
+            "- **Since {}:** {change}",
+            it.diff.previous.map_or_else(String::new, |p| p.to_string())
+        );
+    }
+    if it.verdict != crate::model::Verdict::Green
+        && let Some(first) = actions.first()
+    {
+        let _ = writeln!(out, "- **First action:** {first}");
     }
     if let Some(focus) = &it.focus {
         let _ = writeln!(out, "- **Focus:** {focus}");
@@ -111,19 +157,29 @@ fn suites(out: &mut String, it: &Iteration) {
         out,
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     );
-    for suite in &it.suites {
+    let many = it.suites.len() > MAX_SUITE_ROWS;
+    let shown: Vec<_> = it
+        .suites
+        .iter()
+        .filter(|s| !many || s.status() != SuiteStatus::Passed)
+        .take(MAX_SUITE_ROWS)
+        .collect();
+    for suite in &shown {
         let t = Totals::count(&suite.tests);
         let peak = suite
             .process()
             .and_then(|p| p.peak_rss_bytes)
             .map_or_else(|| "n/a".into(), bytes);
-        let source = match &suite.source {
+        let mut source = match &suite.source {
             ResultSource::Junit(files) if files.len() == 1 => "JUnit".to_owned(),
             ResultSource::Junit(files) => format!("JUnit ({} files)", files.len()),
             ResultSource::ExitCode => "exit code".to_owned(),
             ResultSource::NotRun => "not run".to_owned(),
             ResultSource::Probes => "probes".to_owned(),
         };
+        if let Some(log) = &suite.log {
+            source.push_str(&format!(", [log]({})", log.display()));
+        }
         let _ = writeln!(
             out,
             "| `{}`{} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -134,73 +190,34 @@ fn suites(out: &mut String, it: &Iteration) {
             t.failed,
             t.errors + t.timeouts,
             t.skipped,
-            duration(suite.duration()),
+            duration(suite.duration()).replace(' ', "\u{a0}"),
             peak,
             source
         );
     }
-    let impacts: Vec<_> = it
-        .suites
-        .iter()
-        .filter(|s| s.status() != crate::model::SuiteStatus::Passed)
-        .filter_map(|s| Some((&s.name, s.impact.as_ref()?)))
-        .collect();
-    if !impacts.is_empty() {
-        let _ = writeln!(out, "\nImpact of what failed:\n");
-        for (name, impact) in impacts {
-            let _ = writeln!(out, "- `{name}`: {impact}");
-        }
-    }
-    out.push('\n');
-}
-
-fn failures(out: &mut String, it: &Iteration) {
-    let failing: Vec<_> = it
-        .tests()
-        .filter(|t| t.outcome.status().is_failure())
-        .collect();
-    if failing.is_empty() {
-        return;
-    }
-    let _ = writeln!(out, "## Failures\n");
-    for test in failing.iter().take(MAX_FAILURES_SHOWN) {
-        let _ = writeln!(out, "### `{}` — {}\n", test.id, test.outcome.status());
-        let message = test.outcome.message();
-        if !message.is_empty() {
-            let _ = writeln!(out, "{}\n", quote(message));
-        }
-        let detail = test.outcome.detail();
-        if !detail.trim().is_empty() && detail.trim() != message.trim() {
-            let _ = writeln!(out, "{}\n", fenced(&first_lines(detail, DETAIL_LINES)));
-        }
-    }
-    if failing.len() > MAX_FAILURES_SHOWN {
+    if shown.len() < it.suites.len() {
         let _ = writeln!(
             out,
-            "…and {} more failures, listed in the JSON twin of this report.\n",
-            failing.len() - MAX_FAILURES_SHOWN
+            "\n…and {} more suites (every one of them passed) in the JSON twin.",
+            it.suites.len() - shown.len()
         );
     }
-}
-
-fn quote(text: &str) -> String {
-    text.trim_end()
-        .lines()
-        .map(|l| format!("> {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    out.push('\n');
 }
 
 fn integrity(out: &mut String, it: &Iteration) {
     let _ = writeln!(out, "## Integrity checks\n");
     let timed: Vec<f64> = it.tests().filter_map(|t| t.duration_s).collect();
-    let zero = timed.iter().filter(|&&d| d < 0.005).count();
+    let zero = timed
+        .iter()
+        .filter(|&&d| d < crate::integrity::NOT_RUN_SECONDS)
+        .count();
     // A fold from +0.0: `sum()` of no floats is -0.0, which prints as "-0.00".
     let total_time = timed.iter().fold(0.0, |sum, d| sum + d);
     if it.integrity.is_empty() {
         let _ = writeln!(out, "No findings.");
     }
-    for finding in &it.integrity {
+    for finding in it.integrity.iter().take(MAX_FINDINGS) {
         let _ = writeln!(
             out,
             "- **{}**: {}",
@@ -208,9 +225,16 @@ fn integrity(out: &mut String, it: &Iteration) {
             finding.message
         );
     }
+    if it.integrity.len() > MAX_FINDINGS {
+        let _ = writeln!(
+            out,
+            "- …and {} more findings in the JSON twin (`integrity`)",
+            it.integrity.len() - MAX_FINDINGS
+        );
+    }
     let _ = writeln!(
         out,
-        "\nTests report {:.2} s of test time in all; {} of {} timed tests took 0.00 s.\n",
+        "\nTests report {:.2} s of test time in all; {} of {} timed tests report under 1 ms (a suite is flagged when at least half of its timed passing tests do).\n",
         total_time,
         zero,
         timed.len()
@@ -248,23 +272,4 @@ fn environment(out: &mut String, it: &Iteration) {
         let _ = writeln!(out, "- Peak memory: {} (`{name}`)", bytes(peak));
     }
     out.push('\n');
-}
-
-fn logs(out: &mut String, it: &Iteration) {
-    let logs: Vec<(String, String)> = steps::logs(it)
-        .into_iter()
-        .chain(it.suites.iter().filter_map(|s| {
-            Some((
-                format!("`{}`", s.name),
-                s.log.as_ref()?.display().to_string(),
-            ))
-        }))
-        .collect();
-    if logs.is_empty() {
-        return;
-    }
-    let _ = writeln!(out, "\n## Logs\n");
-    for (name, log) in logs {
-        let _ = writeln!(out, "- {name}: [{log}]({log})");
-    }
 }

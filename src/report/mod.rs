@@ -2,10 +2,13 @@
 //! atomically under `reports/<loop>/`.
 
 mod actions;
+mod causes;
 mod changes;
 pub mod chart;
+mod failures;
 pub mod files;
 pub mod html;
+mod ids;
 pub mod index;
 pub mod json;
 pub mod markdown;

@@ -5,13 +5,68 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::ids::code;
 use super::text::cell;
 use crate::probe::ProbeReport;
 use crate::probe::http::{FailureKind, HttpReport, Sample};
 use crate::probe::websocket::WsReport;
 
-/// Renders the Probes section; nothing when the loop has no probes.
+/// Renders the Probes section: the tables, then each probe's failing checks grouped by
+/// message (the Failures section leaves probes to this one); nothing when the loop has no
+/// probes.
 pub fn section(out: &mut String, probes: &[(String, ProbeReport)]) {
+    tables(out, probes);
+    failing_checks(out, probes);
+}
+
+/// Each probe's failing checks, one line per message, and the start of an unexpected body.
+fn failing_checks(out: &mut String, probes: &[(String, ProbeReport)]) {
+    let mut said = false;
+    for (name, report) in probes {
+        let mut by_message: Vec<(String, Vec<String>)> = Vec::new();
+        for check in report.checks() {
+            if !check.outcome.status().is_failure() {
+                continue;
+            }
+            let message = check
+                .outcome
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            match by_message.iter_mut().find(|(m, _)| *m == message) {
+                Some((_, checks)) => checks.push(check.check),
+                None => by_message.push((message, vec![check.check])),
+            }
+        }
+        if by_message.is_empty() {
+            continue;
+        }
+        said = true;
+        for (message, checks) in by_message {
+            let checks: Vec<String> = checks.iter().map(|c| code(c)).collect();
+            let _ = writeln!(
+                out,
+                "- ✘ `{}` {}: {}",
+                cell(name),
+                checks.join(", "),
+                code(&message)
+            );
+        }
+        if let ProbeReport::Http(http) = report
+            && let Some(body) = &http.body_head
+        {
+            let line = body.lines().next().unwrap_or("");
+            let _ = writeln!(out, "  - body: {}", code(line));
+        }
+    }
+    if said {
+        out.push('\n');
+    }
+}
+
+fn tables(out: &mut String, probes: &[(String, ProbeReport)]) {
     if probes.is_empty() {
         return;
     }
@@ -148,11 +203,14 @@ pub fn json(probes: &[(String, ProbeReport)]) -> Vec<ProbeJson<'_>> {
                         Sample::Answered { .. } => None,
                     })
                     .collect(),
-                latency_ms: h.latency.as_ref().map(|l| LatencyJson {
-                    min: l.min.as_secs_f64() * 1000.0,
-                    avg: l.avg.as_secs_f64() * 1000.0,
-                    max: l.max.as_secs_f64() * 1000.0,
-                    p95: l.p95.map(|p| p.as_secs_f64() * 1000.0),
+                latency_ms: h.latency.as_ref().map(|l| {
+                    let ms = |d: Duration| super::json::round_ms(d.as_secs_f64() * 1000.0);
+                    LatencyJson {
+                        min: ms(l.min),
+                        avg: ms(l.avg),
+                        max: ms(l.max),
+                        p95: l.p95.map(ms),
+                    }
                 }),
             },
             ProbeReport::WebSocket(w) => ProbeJson::Websocket(super::probes_ws::json(w)),

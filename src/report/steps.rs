@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::text::{duration, fenced};
-use crate::model::{DeployKind, DeployOutcome, DeployStatus, Iteration, Revision, ServiceEnd};
+use crate::model::{DeployOutcome, DeployStatus, Iteration, Revision, ServiceEnd};
 
 /// The header's `Deploy` line, and `Revision` when one was read.
 pub fn header_lines(out: &mut String, it: &Iteration) {
@@ -128,26 +128,6 @@ pub fn next_action(it: &Iteration) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// The deploy's and collects' logs, for the Logs section.
-pub fn logs(it: &Iteration) -> Vec<(String, String)> {
-    let deploy = it.deploy.as_ref().and_then(|d| {
-        let name = match d.kind {
-            DeployKind::Command => "deploy",
-            DeployKind::Service => "service",
-        };
-        Some((name.to_owned(), d.log.as_ref()?))
-    });
-    let collects = it
-        .collected
-        .iter()
-        .filter_map(|c| Some((format!("{} (collect)", c.name), c.log.as_ref()?)));
-    deploy
-        .into_iter()
-        .chain(collects)
-        .map(|(name, log)| (name, log.display().to_string()))
-        .collect()
 }
 
 fn log_link(deploy: &DeployOutcome) -> String {

@@ -75,7 +75,7 @@ pub fn deploy(deploy: &DeployOutcome) -> DeployJson<'_> {
         status,
         summary: deploy.summary(),
         command: &deploy.command,
-        duration_s: deploy.duration.as_secs_f64(),
+        duration_s: super::json::round_seconds(deploy.duration.as_secs_f64()),
         exit,
         ready: deploy.readiness.as_ref().map(ready),
         revision,
@@ -90,7 +90,7 @@ fn ready(ready: &Readiness) -> ReadyJson<'_> {
     ReadyJson {
         url: &ready.url,
         attempts: ready.attempts,
-        waited_s: ready.waited.as_secs_f64(),
+        waited_s: super::json::round_seconds(ready.waited.as_secs_f64()),
         last: &ready.last,
     }
 }
@@ -105,7 +105,7 @@ fn service(end: &ServiceEnd) -> ServiceJson {
         ServiceEnd::ExitedEarly { end, after } => ServiceJson {
             exited_early: true,
             end: end.describe(),
-            after_s: Some(after.as_secs_f64()),
+            after_s: Some(super::json::round_seconds(after.as_secs_f64())),
         },
         ServiceEnd::Lost { reason } => ServiceJson {
             exited_early: false,
@@ -128,7 +128,9 @@ pub fn collect(collected: &[Collected]) -> Vec<CollectJson<'_>> {
                 StepRun::NotStarted { reason } => format!("not started: {reason}"),
             },
             duration_s: match &c.run {
-                StepRun::Ran { duration, .. } => Some(duration.as_secs_f64()),
+                StepRun::Ran { duration, .. } => {
+                    Some(super::json::round_seconds(duration.as_secs_f64()))
+                }
                 StepRun::NotStarted { .. } => None,
             },
             output: &c.output,

@@ -44,6 +44,20 @@ pub fn first_lines(text: &str, max_lines: usize) -> String {
     )
 }
 
+/// The last `max_lines` lines of `text` — where a traceback's exception is — saying how many
+/// earlier ones were left out.
+pub fn last_lines(text: &str, max_lines: usize) -> String {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    if lines.len() <= max_lines {
+        return lines.join("\n");
+    }
+    format!(
+        "… {} earlier lines\n{}",
+        lines.len() - max_lines,
+        lines[lines.len() - max_lines..].join("\n")
+    )
+}
+
 /// A fenced code block that no backtick run in `text` can close early.
 pub fn fenced(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
@@ -76,5 +90,6 @@ mod tests {
     #[test]
     fn line_windows_say_what_they_dropped() {
         assert_eq!(first_lines("a\nb\nc", 2), "a\nb\n… 1 more lines");
+        assert_eq!(last_lines("a\nb\nc", 2), "… 1 earlier lines\nb\nc");
     }
 }

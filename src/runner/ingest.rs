@@ -89,7 +89,14 @@ pub fn ingest(
         ));
     }
     if junit.fresh.is_empty() {
-        if let Some(expected) = &junit.expected_at {
+        // A suite killed for hanging never got to write its JUnit: saying so adds nothing.
+        let killed = process.is_some_and(|p| {
+            matches!(
+                p.end,
+                ProcessEnd::TimedOut { .. } | ProcessEnd::Idle { .. } | ProcessEnd::Cancelled
+            )
+        });
+        if let Some(expected) = junit.expected_at.as_ref().filter(|_| !killed) {
             notes.push(note(
                 FindingKind::ResultsNote,
                 format!("`{suite}` wrote no JUnit at `{expected}`; it is judged by its exit code"),
