@@ -20,9 +20,10 @@ use crate::redact::Redactor;
 use crate::schedule::Schedule;
 
 /// Names every template may use besides `[vars]` and `[secrets]`.
-pub const BUILTINS: [&str; 7] = [
+pub const BUILTINS: [&str; 8] = [
     "loop",
     "iteration",
+    "iteration_started_at",
     "loop_name",
     "report_dir",
     "root",

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::battery::run_battery;
@@ -67,7 +68,7 @@ pub(crate) async fn run_locked(
         suites: plan.suites.len(),
         probes: plan.probes.len(),
     });
-    let ctx = suite_context(config, plan, begun.at, &paths, cancel);
+    let ctx = suite_context(config, plan, begun.at, begun.started_at, &paths, cancel);
     let client = crate::probe::http::client().map_err(IterationError::Probes)?;
     let deployed = match &plan.deploy {
         Some(deploy_plan) => {
@@ -145,7 +146,13 @@ pub async fn import_iteration(
     let (mut recorder, begun) = begun?;
     let finished = blocking(|| recorder.conclude(begun, vec![result], Vec::new()))?;
     let previous = blocking(|| previous_verdict(&recorder, plan, &finished));
-    let values = template_values(config, plan, finished.iteration.at(), &finished.paths);
+    let values = template_values(
+        config,
+        plan,
+        finished.iteration.at(),
+        finished.iteration.started_at,
+        &finished.paths,
+    );
     notify(
         config,
         plan,
@@ -201,10 +208,11 @@ fn suite_context(
     config: &DaemonConfig,
     plan: &LoopPlan,
     at: IterationRef,
+    started_at: DateTime<Utc>,
     paths: &ReportPaths,
     cancel: CancellationToken,
 ) -> SuiteContext {
-    let values = template_values(config, plan, at, paths);
+    let values = template_values(config, plan, at, started_at, paths);
     let exported_env = values
         .iter()
         .filter(|(name, _)| !plan.secrets.contains_key(*name))
@@ -232,6 +240,7 @@ fn template_values(
     config: &DaemonConfig,
     plan: &LoopPlan,
     at: IterationRef,
+    started_at: DateTime<Utc>,
     paths: &ReportPaths,
 ) -> BTreeMap<String, String> {
     let mut values = plan.vars.clone();
@@ -242,6 +251,12 @@ fn template_values(
     );
     values.insert("loop".into(), at.loop_number.to_string());
     values.insert("iteration".into(), at.iteration.to_string());
+    // RFC 3339 in UTC to the second, as `docker logs --since` and `kubectl logs --since-time`
+    // accept it.
+    values.insert(
+        "iteration_started_at".into(),
+        started_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+    );
     values.insert("loop_name".into(), plan.name.to_string());
     values.insert("report_dir".into(), paths.dir.display().to_string());
     values.insert("root".into(), config.root.display().to_string());
