@@ -441,3 +441,30 @@ fn valid_notify_passes_check() {
     assert_eq!(json.remind_every, None);
     assert_eq!(json.timeout, Duration::from_secs(3));
 }
+
+#[test]
+fn log_errors() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[[log]]\n",
+        "name = \"api\"\n",
+        "command = [\"docker\", \"logs\", \"api\"]\n",
+        "path = \"/var/log/app/*.log\"\n",
+        "\n",
+        "[[log]]\n",
+        "name = \"api\"\n",
+        "\n",
+        "[[log]]\n",
+        "name = \" \"\n",
+        "path = \"/var/log/[app/*.log\"\n",
+        "timeout = \"5s\"\n",
+        "\n",
+        "[[log]]\n",
+        "name = \"worker\"\n",
+        "command = [\"journalctl\", \"--since=${started}\"]\n",
+        "timeout = \"soon\"\n",
+    )));
+}

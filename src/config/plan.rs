@@ -8,6 +8,7 @@ use toml::Spanned;
 
 use super::checker::Checker;
 use super::defaults;
+use super::logs::{LogPlan, log_plans};
 use super::notify::{NotifyPlan, notify_plans};
 use super::probe::{ProbePlan, probe_plans};
 use super::raw::{RawLoop, RawSuite};
@@ -74,6 +75,8 @@ pub struct LoopPlan {
     pub collect: Vec<CollectPlan>,
     /// `[[notify]]`: webhooks told about state changes, in file order.
     pub notify: Vec<NotifyPlan>,
+    /// `[[log]]`: the backend's own logs, read for evidence when an iteration fails.
+    pub logs: Vec<LogPlan>,
 }
 
 /// A validated `[[suite]]`.
@@ -124,6 +127,7 @@ impl LoopPlan {
             fix: None,
             collect: Vec::new(),
             notify: Vec::new(),
+            logs: Vec::new(),
         }
     }
 
@@ -211,6 +215,7 @@ pub fn validate(
         check,
     );
     let notify = notify_plans(&raw.notify, &known, &samples, check);
+    let logs = log_plans(&raw.logs, root, &known, check);
     if raw.suites.is_empty() && raw.probes.is_empty() {
         check.error(
             0..0,
@@ -278,6 +283,7 @@ pub fn validate(
         fix: steps.fix,
         collect: steps.collect,
         notify,
+        logs,
     })
 }
 
