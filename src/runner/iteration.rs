@@ -15,6 +15,7 @@ use super::collect::collect;
 use super::deploy::{Deployed, deploy};
 use super::events::{Event, Events};
 use super::ingest::{JunitFiles, ingest};
+use super::logs::read_logs;
 use super::notifying::{notify, previous_verdict};
 use super::record::Recorder;
 pub use super::record::{Finished, RecordError as IterationError};
@@ -111,6 +112,13 @@ pub(crate) async fn run_locked(
     let verdict = judged.iteration.verdict;
     if matches!(verdict, Verdict::Failing | Verdict::Error) && !ctx.cancel.is_cancelled() {
         judged.iteration.collected = collect(&plan.collect, &ctx).await;
+        let _logs = read_logs(
+            &plan.logs,
+            &ctx,
+            judged.iteration.deploy.as_ref(),
+            &judged.iteration.collected,
+        )
+        .await;
     }
     let finished = blocking(|| recorder.record(judged))?;
     events.emit(Event::IterationFinished {

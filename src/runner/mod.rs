@@ -11,6 +11,8 @@ pub mod events;
 mod fix;
 pub mod ingest;
 pub mod iteration;
+mod log_tail;
+mod logs;
 mod notifying;
 mod output;
 pub mod probe;
