@@ -9,6 +9,7 @@ pub mod logs;
 pub mod notify;
 pub mod plan;
 pub mod probe;
+mod public_vars;
 mod raw;
 pub mod reference;
 mod schedule;

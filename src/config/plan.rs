@@ -11,6 +11,7 @@ use super::defaults;
 use super::logs::{LogPlan, log_plans};
 use super::notify::{NotifyPlan, notify_plans};
 use super::probe::{ProbePlan, probe_plans};
+use super::public_vars::public_vars;
 use super::raw::{RawLoop, RawSuite};
 use super::schedule::{self, OnBusy};
 use super::secret::{self, SecretValue};
@@ -57,6 +58,8 @@ pub struct LoopPlan {
     pub on_busy: OnBusy,
     /// `[vars]`.
     pub vars: BTreeMap<String, String>,
+    /// `public_vars`: the `[vars]` reports may show as targets, in file order.
+    pub public_vars: Vec<String>,
     /// `[secrets]`, resolved.
     pub secrets: BTreeMap<String, SecretValue>,
     /// `[env]`, for every suite.
@@ -118,6 +121,7 @@ impl LoopPlan {
             schedule: None,
             on_busy: defaults::ON_BUSY,
             vars: BTreeMap::new(),
+            public_vars: Vec::new(),
             secrets: BTreeMap::new(),
             env: Vec::new(),
             parallel: defaults::PARALLEL as usize,
@@ -174,6 +178,12 @@ pub fn validate(
             ),
         }
     }
+    let public_vars = public_vars(
+        raw.public_vars.as_ref(),
+        &vars,
+        &|name| raw.secrets.contains_key(name),
+        check,
+    );
     let known = |name: &str| {
         BUILTINS.contains(&name) || vars.contains_key(name) || raw.secrets.contains_key(name)
     };
@@ -274,6 +284,7 @@ pub fn validate(
         schedule,
         on_busy,
         vars,
+        public_vars,
         secrets,
         env,
         parallel: parallel as usize,

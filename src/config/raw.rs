@@ -21,6 +21,7 @@ pub struct RawLoop {
     pub schedule: Option<Spanned<String>>,
     pub timezone: Option<Spanned<String>>,
     pub on_busy: Option<Spanned<String>>,
+    pub public_vars: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub vars: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]

@@ -119,6 +119,11 @@ pub const TABLES: &[Table] = &[
                 "what a trigger does while the loop runs an iteration: `\"queue\"` or `\"skip\"`",
             ],
             &[
+                "`public_vars`",
+                "`[]`",
+                "names of `[vars]` the report's environment section may show as targets, e.g. `[\"base_url\", \"ws_url\"]` (never a secret)",
+            ],
+            &[
                 "`[vars]`",
                 "",
                 "`name = \"value\"`: literal strings for `${name}`",
