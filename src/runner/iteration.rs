@@ -21,7 +21,7 @@ use super::record::Recorder;
 pub use super::record::{Finished, RecordError as IterationError};
 use super::suite::SuiteContext;
 use crate::config::{DaemonConfig, LoopPlan};
-use crate::model::{IterationRef, ResultSource, SuiteResult, SuiteRun, Verdict};
+use crate::model::{IterationRef, ResultSource, RunnerVersion, SuiteResult, SuiteRun, Verdict};
 use crate::report::ReportPaths;
 
 /// What asked for an iteration.
@@ -83,7 +83,7 @@ pub(crate) async fn run_locked(
         }
         None => None,
     };
-    let (suites, probes) = if deployed.as_ref().is_none_or(|d| d.outcome.ok()) {
+    let (suites, probes, runners) = if deployed.as_ref().is_none_or(|d| d.outcome.ok()) {
         run_battery(
             &plan.suites,
             &plan.probes,
@@ -94,7 +94,7 @@ pub(crate) async fn run_locked(
         )
         .await
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     let deploy_outcome = match deployed {
         Some(Deployed {
@@ -109,6 +109,7 @@ pub(crate) async fn run_locked(
         None => None,
     };
     let mut judged = blocking(|| recorder.judge(begun, suites, probes, deploy_outcome));
+    judged.iteration.runners = runners;
     let verdict = judged.iteration.verdict;
     if matches!(verdict, Verdict::Failing | Verdict::Error) && !ctx.cancel.is_cancelled() {
         judged.iteration.collected = collect(&plan.collect, &ctx).await;
@@ -141,7 +142,7 @@ pub async fn import_iteration(
 ) -> Result<Finished, IterationError> {
     // Reading a large file and opening the store (which loads the previous iteration) are
     // independent: on two cores they overlap.
-    let (result, begun) = blocking(|| {
+    let ((result, runners), begun) = blocking(|| {
         std::thread::scope(|scope| {
             let reading = scope.spawn(|| imported_suite(config, plan, suite, files));
             let begun = Recorder::open(config, plan).and_then(|mut recorder| {
@@ -152,7 +153,7 @@ pub async fn import_iteration(
         })
     });
     let (mut recorder, begun) = begun?;
-    let finished = blocking(|| recorder.conclude(begun, vec![result], Vec::new()))?;
+    let finished = blocking(|| recorder.conclude(begun, vec![result], Vec::new(), runners))?;
     let previous = blocking(|| previous_verdict(&recorder, plan, &finished));
     let values = template_values(
         config,
@@ -173,13 +174,13 @@ pub async fn import_iteration(
     Ok(finished)
 }
 
-/// The imported files as one suite's result.
+/// The imported files as one suite's result, and the test runners they name.
 fn imported_suite(
     config: &DaemonConfig,
     plan: &LoopPlan,
     suite: &str,
     files: Vec<PathBuf>,
-) -> SuiteResult {
+) -> (SuiteResult, Vec<RunnerVersion>) {
     let clock = Instant::now();
     let junit = JunitFiles {
         fresh: files,
@@ -194,7 +195,15 @@ fn imported_suite(
     );
     tracing::debug!(elapsed = ?clock.elapsed(), tests = ingested.tests.len(), "read the JUnit files");
     let defined = plan.suite(suite);
-    SuiteResult {
+    let runners = ingested
+        .runners
+        .into_iter()
+        .map(|runner| RunnerVersion {
+            suite: suite.to_owned(),
+            runner,
+        })
+        .collect();
+    let result = SuiteResult {
         name: suite.to_owned(),
         critical: defined.is_some_and(|s| s.critical),
         impact: defined.and_then(|s| s.impact.clone()),
@@ -208,7 +217,8 @@ fn imported_suite(
         log: None,
         tests: ingested.tests,
         notes: ingested.notes,
-    }
+    };
+    (result, runners)
 }
 
 /// What every suite of this iteration shares: `${…}` values, `GREENLOOP_*` variables, logs.

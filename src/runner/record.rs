@@ -10,8 +10,8 @@ use nix::fcntl::{Flock, FlockArg};
 
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::model::{
-    DeployOutcome, DeployStatus, Host, Iteration, IterationRef, Previous, SuiteResult, Totals,
-    Verdict,
+    DeployOutcome, DeployStatus, Host, Iteration, IterationRef, Previous, RunnerVersion,
+    SuiteResult, Totals, Verdict,
 };
 use crate::probe::ProbeReport;
 use crate::report::files::write_atomic;
@@ -147,14 +147,17 @@ impl<'a> Recorder<'a> {
     }
 
     /// Judges `suites` against the previous iteration, records them in one transaction while
-    /// the reports are written beside it, then refreshes the index and prunes.
+    /// the reports are written beside it, then refreshes the index and prunes; `runners` are
+    /// the test runners their JUnit names.
     pub fn conclude(
         &mut self,
         begun: Begun,
         suites: Vec<SuiteResult>,
         probes: Vec<(String, ProbeReport)>,
+        runners: Vec<RunnerVersion>,
     ) -> Result<Finished, RecordError> {
-        let judged = self.judge(begun, suites, probes, None);
+        let mut judged = self.judge(begun, suites, probes, None);
+        judged.iteration.runners = runners;
         self.record(judged)
     }
 
