@@ -23,6 +23,7 @@ mod revision;
 mod service;
 mod step;
 pub mod suite;
+mod targets;
 
 pub use cycle::{Cycle, FixOutcome, run_cycle};
 pub use events::{Event, Events};

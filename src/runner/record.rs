@@ -8,6 +8,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use nix::fcntl::{Flock, FlockArg};
 
+use super::targets::targets;
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::model::{
     DeployOutcome, DeployStatus, Host, Iteration, IterationRef, Previous, RunnerVersion,
@@ -194,6 +195,7 @@ impl<'a> Recorder<'a> {
             None => self.assess(begun, suites),
         };
         iteration.probes = probes;
+        iteration.targets = targets(&iteration.probes, self.plan);
         iteration.deploy = deploy;
         tracing::debug!(elapsed = ?clock.elapsed(), "diffed, clustered and judged");
         Judged { iteration, paths }
