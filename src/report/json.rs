@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::{
-    Diff, Finding, Host, Iteration, IterationRef, ResolvedCluster, ResultSource, SuiteChange,
+    Diff, Finding, Iteration, IterationRef, ResolvedCluster, ResultSource, SuiteChange,
     SuiteResult, SuiteRun, TestId, Totals,
 };
 
@@ -39,7 +39,7 @@ struct IterationJson<'a> {
     clusters: Vec<ClusterJson<'a>>,
     resolved_clusters: &'a [ResolvedCluster],
     integrity: &'a [Finding],
-    environment: EnvironmentJson<'a>,
+    environment: super::environment::EnvironmentJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -98,13 +98,6 @@ struct ClusterJson<'a> {
     tests: &'a [TestId],
 }
 
-#[derive(Serialize)]
-struct EnvironmentJson<'a> {
-    #[serde(flatten)]
-    host: &'a Host,
-    peak_memory_bytes: Option<u64>,
-}
-
 /// Renders `iteration` as pretty JSON.
 pub fn render(iteration: &Iteration) -> String {
     let json = IterationJson {
@@ -154,10 +147,7 @@ pub fn render(iteration: &Iteration) -> String {
             .collect(),
         resolved_clusters: &iteration.resolved_clusters,
         integrity: &iteration.integrity,
-        environment: EnvironmentJson {
-            host: &iteration.host,
-            peak_memory_bytes: iteration.peak_rss_bytes(),
-        },
+        environment: super::environment::json(iteration),
     };
     serde_json::to_string_pretty(&json).expect("iteration JSON always serializes") + "\n"
 }

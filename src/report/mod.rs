@@ -4,6 +4,7 @@
 mod actions;
 mod changes;
 pub mod chart;
+mod environment;
 pub mod files;
 pub mod html;
 pub mod index;
