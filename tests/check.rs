@@ -441,3 +441,76 @@ fn valid_notify_passes_check() {
     assert_eq!(json.remind_every, None);
     assert_eq!(json.timeout, Duration::from_secs(3));
 }
+
+#[test]
+fn log_errors() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[[log]]\n",
+        "name = \"api\"\n",
+        "command = [\"docker\", \"logs\", \"api\"]\n",
+        "path = \"/var/log/app/*.log\"\n",
+        "\n",
+        "[[log]]\n",
+        "name = \"api\"\n",
+        "\n",
+        "[[log]]\n",
+        "name = \" \"\n",
+        "path = \"/var/log/[app/*.log\"\n",
+        "timeout = \"5s\"\n",
+        "\n",
+        "[[log]]\n",
+        "name = \"worker\"\n",
+        "command = [\"journalctl\", \"--since=${started}\"]\n",
+        "timeout = \"soon\"\n",
+    )));
+}
+
+#[test]
+fn public_vars_errors() {
+    let root = Root::new();
+    root.write("token.txt", "abcdef\n");
+    root.write_loop(
+        "broken",
+        concat!(
+            "public_vars = [\"base_url\", \"token\", \"ws_url\", \"base_url\"]\n",
+            "\n",
+            "[vars]\n",
+            "base_url = \"https://api.staging.example.com\"\n",
+            "\n",
+            "[secrets]\n",
+            "token = { file = \"token.txt\" }\n",
+            "\n",
+            "[[suite]]\n",
+            "name = \"api\"\n",
+            "command = [\"true\"]\n",
+        ),
+    );
+    insta::assert_snapshot!(check_stderr(&root));
+}
+
+#[test]
+fn valid_logs_and_public_vars_pass_check() {
+    let root = Root::new();
+    root.write_loop(
+        "logs",
+        concat!(
+            "public_vars = [\"base_url\", \"ws_url\"]\n",
+            "[vars]\nbase_url = \"https://api.staging.example.com\"\nws_url = \"wss://api.staging.example.com/ws\"\n",
+            "[[suite]]\nname = \"api\"\ncommand = [\"true\"]\n",
+            "[[log]]\nname = \"api\"\ncommand = [\"docker\", \"logs\", \"--since\", \"${iteration_started_at}\", \"api\"]\ntimeout = \"1m\"\n",
+            "[[log]]\nname = \"app\"\npath = \"/var/log/app/*.log\"\n",
+            "[[log]]\nname = \"local\"\npath = \"logs/**/*.log\"\n",
+        ),
+    );
+    let output = root.greenloop(&["check"]);
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

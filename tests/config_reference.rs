@@ -114,6 +114,7 @@ fn the_loop_references_list_every_key_of_a_loop_file() {
             format!("{MINIMAL_SUITE}[[collect]]\nzz = 1\n"),
         ),
         ("fix", "", format!("{MINIMAL_SUITE}[fix]\nzz = 1\n")),
+        ("log", "", format!("{MINIMAL_SUITE}[[log]]\nzz = 1\n")),
         ("notify", "", format!("{MINIMAL_SUITE}[[notify]]\nzz = 1\n")),
     ];
     for (table, section, toml) in cases {

@@ -365,3 +365,31 @@ fn corpus_details_survive_reading() {
         "Error: expect(received).toBeTruthy()"
     );
 }
+
+#[test]
+fn suite_properties_name_the_test_runner() {
+    let runners = |path: &str| read_file(&fixtures_dir().join(path)).unwrap().runners;
+    // sbt's JUnit reporter, like Surefire, writes the JVM's system properties.
+    assert_eq!(
+        runners(&format!(
+            "{EMU}/scalatest/TEST-uk.co.gresearch.spark.diff.DiffOptionsSuite.xml"
+        )),
+        ["java 1.8.0_265"]
+    );
+    // xUnit.net's JUnit transform puts its version on the root.
+    assert_eq!(
+        runners(&format!("{EMU}/xunit/xunit.xml")),
+        ["xUnit.net 2.4.1.0"]
+    );
+    // `version` here is the application's, and pytest's properties are the user's own.
+    assert!(runners(&format!("{DORNY}/external/java/junit4-complete.xml")).is_empty());
+    assert!(runners(&format!("{DORNY}/python-xunit-pytest.xml")).is_empty());
+
+    // Several files of one run name their runner once.
+    let surefire = fixtures_dir().join(format!(
+        "{EMU}/scalatest/TEST-uk.co.gresearch.spark.diff.DiffOptionsSuite.xml"
+    ));
+    let (run, errors) = greenloop::junit::read_files(&[surefire.clone(), surefire]);
+    assert!(errors.is_empty());
+    assert_eq!(run.runners, ["java 1.8.0_265"]);
+}

@@ -627,3 +627,23 @@ fn disabled_status_is_a_skip_not_a_pass() {
     );
     assert_eq!(run.cases[1].outcome, Outcome::Passed);
 }
+
+#[test]
+fn go_test_reports_name_the_go_version_once_and_case_properties_are_ignored() {
+    // As gotestsum writes it: every package's suite carries the same `go.version`.
+    let run = read(concat!(
+        r#"<testsuites tests="2" failures="0" errors="0" time="0.01">"#,
+        r#"<testsuite tests="1" failures="0" time="0.00" name="example.com/api" timestamp="2026-12-02T15:09:18Z">"#,
+        r#"<properties><property name="go.version" value="go1.22.1 linux/amd64"></property></properties>"#,
+        r#"<testcase classname="example.com/api" name="TestHealth" time="0.00"></testcase>"#,
+        r#"</testsuite>"#,
+        r#"<testsuite tests="1" failures="0" time="0.01" name="example.com/ws" timestamp="2026-12-02T15:09:18Z">"#,
+        r#"<properties><property name="go.version" value="go1.22.1 linux/amd64"></property></properties>"#,
+        r#"<testcase classname="example.com/ws" name="TestEvents" time="0.01">"#,
+        r#"<properties><property name="java.version" value="17.0.9"/></properties>"#,
+        r#"</testcase>"#,
+        r#"</testsuite></testsuites>"#,
+    ));
+    assert_eq!(run.cases.len(), 2);
+    assert_eq!(run.runners, ["go1.22.1 linux/amd64"]);
+}

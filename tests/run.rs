@@ -507,6 +507,33 @@ command = ["sh", "-c", '"$1" --version; test "$1" = "$GREENLOOP_GREENLOOP" && ec
 }
 
 #[test]
+fn iteration_started_at_is_the_start_in_rfc_3339_utc_to_the_second() {
+    let root = Root::new();
+    root.write_loop(
+        "since",
+        r#"
+[[suite]]
+name = "since"
+command = ["sh", "-c", 'echo "arg=$1 env=$GREENLOOP_ITERATION_STARTED_AT"; exit 3', "sh", "${iteration_started_at}"]
+"#,
+    );
+    let output = root.greenloop(&["run", "since"]);
+    assert_eq!(code(&output), 1, "{}", text(&output));
+    let json = root.latest_json("since");
+    let detail = test_entry(&json, "since::suite::exit code")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let started: chrono::DateTime<chrono::Utc> =
+        json["started_at"].as_str().unwrap().parse().unwrap();
+    let expected = started.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    assert!(
+        detail.contains(&format!("arg={expected} env={expected}")),
+        "{detail}"
+    );
+}
+
+#[test]
 fn an_unknown_loop_is_a_usage_error() {
     let root = Root::new();
     root.write_loop("real", &suite("s", "junit_pass.sh", ""));

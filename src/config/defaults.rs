@@ -51,6 +51,8 @@ pub const REVISION_TIMEOUT: Duration = Duration::from_secs(30);
 pub const SERVICE_SETTLE: Duration = Duration::from_secs(1);
 /// `[[collect]] timeout`.
 pub const COLLECT_TIMEOUT: Duration = Duration::from_secs(2 * 60);
+/// `[[log]] timeout`: how long a log `command` (`docker logs …`) may take to print the log.
+pub const LOG_TIMEOUT: Duration = Duration::from_secs(30);
 /// `[fix] timeout`: a fix may be an agent editing code and redeploying.
 pub const FIX_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// `run --until-green` stops after this many iterations when the loop sets no `max_iterations`.

@@ -8,8 +8,10 @@ use toml::Spanned;
 
 use super::checker::Checker;
 use super::defaults;
+use super::logs::{LogPlan, log_plans};
 use super::notify::{NotifyPlan, notify_plans};
 use super::probe::{ProbePlan, probe_plans};
+use super::public_vars::public_vars;
 use super::raw::{RawLoop, RawSuite};
 use super::schedule::{self, OnBusy};
 use super::secret::{self, SecretValue};
@@ -20,9 +22,10 @@ use crate::redact::Redactor;
 use crate::schedule::Schedule;
 
 /// Names every template may use besides `[vars]` and `[secrets]`.
-pub const BUILTINS: [&str; 7] = [
+pub const BUILTINS: [&str; 8] = [
     "loop",
     "iteration",
+    "iteration_started_at",
     "loop_name",
     "report_dir",
     "root",
@@ -55,6 +58,8 @@ pub struct LoopPlan {
     pub on_busy: OnBusy,
     /// `[vars]`.
     pub vars: BTreeMap<String, String>,
+    /// `public_vars`: the `[vars]` reports may show as targets, in file order.
+    pub public_vars: Vec<String>,
     /// `[secrets]`, resolved.
     pub secrets: BTreeMap<String, SecretValue>,
     /// `[env]`, for every suite.
@@ -73,6 +78,8 @@ pub struct LoopPlan {
     pub collect: Vec<CollectPlan>,
     /// `[[notify]]`: webhooks told about state changes, in file order.
     pub notify: Vec<NotifyPlan>,
+    /// `[[log]]`: the backend's own logs, read for evidence when an iteration fails.
+    pub logs: Vec<LogPlan>,
 }
 
 /// A validated `[[suite]]`.
@@ -114,6 +121,7 @@ impl LoopPlan {
             schedule: None,
             on_busy: defaults::ON_BUSY,
             vars: BTreeMap::new(),
+            public_vars: Vec::new(),
             secrets: BTreeMap::new(),
             env: Vec::new(),
             parallel: defaults::PARALLEL as usize,
@@ -123,6 +131,7 @@ impl LoopPlan {
             fix: None,
             collect: Vec::new(),
             notify: Vec::new(),
+            logs: Vec::new(),
         }
     }
 
@@ -169,6 +178,12 @@ pub fn validate(
             ),
         }
     }
+    let public_vars = public_vars(
+        raw.public_vars.as_ref(),
+        &vars,
+        &|name| raw.secrets.contains_key(name),
+        check,
+    );
     let known = |name: &str| {
         BUILTINS.contains(&name) || vars.contains_key(name) || raw.secrets.contains_key(name)
     };
@@ -210,6 +225,7 @@ pub fn validate(
         check,
     );
     let notify = notify_plans(&raw.notify, &known, &samples, check);
+    let logs = log_plans(&raw.logs, root, &known, check);
     if raw.suites.is_empty() && raw.probes.is_empty() {
         check.error(
             0..0,
@@ -268,6 +284,7 @@ pub fn validate(
         schedule,
         on_busy,
         vars,
+        public_vars,
         secrets,
         env,
         parallel: parallel as usize,
@@ -277,6 +294,7 @@ pub fn validate(
         fix: steps.fix,
         collect: steps.collect,
         notify,
+        logs,
     })
 }
 

@@ -21,6 +21,7 @@ pub struct RawLoop {
     pub schedule: Option<Spanned<String>>,
     pub timezone: Option<Spanned<String>>,
     pub on_busy: Option<Spanned<String>>,
+    pub public_vars: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub vars: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -37,6 +38,8 @@ pub struct RawLoop {
     #[serde(default)]
     pub collect: Vec<RawCollect>,
     pub fix: Option<RawFix>,
+    #[serde(default, rename = "log")]
+    pub logs: Vec<RawLog>,
     #[serde(default, rename = "notify")]
     pub notify: Vec<RawNotify>,
 }
@@ -175,6 +178,17 @@ pub struct RawDeploy {
 pub struct RawCollect {
     pub name: Spanned<String>,
     pub command: Spanned<Vec<Spanned<String>>>,
+    pub timeout: Option<Spanned<String>>,
+}
+
+/// One `[[log]]`: a backend log read for evidence, from a `command`'s output or the files a
+/// `path` glob matches.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
+    pub name: Spanned<String>,
+    pub command: Option<Spanned<Vec<Spanned<String>>>>,
+    pub path: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
 }
 

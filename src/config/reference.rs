@@ -119,6 +119,11 @@ pub const TABLES: &[Table] = &[
                 "what a trigger does while the loop runs an iteration: `\"queue\"` or `\"skip\"`",
             ],
             &[
+                "`public_vars`",
+                "`[]`",
+                "names of `[vars]` the report's environment section may show as targets, e.g. `[\"base_url\", \"ws_url\"]` (never a secret)",
+            ],
+            &[
                 "`[vars]`",
                 "",
                 "`name = \"value\"`: literal strings for `${name}`",
@@ -149,6 +154,11 @@ pub const TABLES: &[Table] = &[
                 "`[[collect]]`",
                 "none",
                 "diagnostics attached to failing iterations (below)",
+            ],
+            &[
+                "`[[log]]`",
+                "none",
+                "the backend's own logs, read for evidence when an iteration fails (below)",
             ],
             &["`[fix]`", "none", "runs after a failing iteration (below)"],
             &[
@@ -352,6 +362,32 @@ pub const TABLES: &[Table] = &[
                 "`timeout`",
                 "`\"2m\"`",
                 "past it the command is stopped; what it printed is kept",
+            ],
+        ],
+    },
+    Table {
+        id: "log",
+        columns: &["key", "default", "meaning"],
+        rows: &[
+            &[
+                "`name`",
+                "required",
+                "unique among the loop's logs; names the log's lines in the report",
+            ],
+            &[
+                "`command`",
+                "",
+                "argv whose output is the log, e.g. `[\"docker\", \"logs\", \"--since\", \"${iteration_started_at}\", \"api\"]`; run like a `[[collect]]`",
+            ],
+            &[
+                "`path`",
+                "",
+                "a file or a glob, e.g. `\"/var/log/app/*.log\"`; relative to the root; no `${…}`",
+            ],
+            &[
+                "`timeout`",
+                "`\"30s\"`",
+                "`command` only: past it the command is stopped and what it printed is read",
             ],
         ],
     },

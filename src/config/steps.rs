@@ -238,7 +238,7 @@ fn fix_plan(raw: &RawFix, known: &dyn Fn(&str) -> bool, check: &mut Checker) -> 
 
 /// A non-empty argv whose every argument is a valid template; `what` is the key, its section
 /// and an example for the message when it is empty.
-fn argv(
+pub(super) fn argv(
     raw: &Spanned<Vec<Spanned<String>>>,
     (key, section, example): (&str, &str, &str),
     known: &dyn Fn(&str) -> bool,

@@ -35,6 +35,7 @@ pub fn read_files(paths: &[PathBuf]) -> (JunitRun, Vec<JunitError>) {
     let mut merger = Merger::default();
     let mut declared = DeclaredCounts::default();
     let mut findings = Vec::new();
+    let mut runners = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
         let parsed = std::fs::read(path)
@@ -44,7 +45,14 @@ pub fn read_files(paths: &[PathBuf]) -> (JunitRun, Vec<JunitError>) {
             })
             .and_then(|bytes| parse_bytes(&bytes, path));
         match parsed {
-            Ok(parsed) => absorb(parsed, &mut merger, &mut declared, &mut findings),
+            Ok(parsed) => {
+                for runner in &parsed.runners {
+                    if !runners.contains(runner) {
+                        runners.push(runner.clone());
+                    }
+                }
+                absorb(parsed, &mut merger, &mut declared, &mut findings);
+            }
             Err(error) => errors.push(error),
         }
     }
@@ -52,6 +60,7 @@ pub fn read_files(paths: &[PathBuf]) -> (JunitRun, Vec<JunitError>) {
         cases: merger.finish(),
         declared,
         findings,
+        runners,
     };
     (run, errors)
 }
@@ -61,6 +70,7 @@ fn finish(parsed: ParsedFile) -> JunitRun {
         cases: parsed.cases.finish(),
         declared: parsed.declared,
         findings: parsed.findings,
+        runners: parsed.runners,
     }
 }
 

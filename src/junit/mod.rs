@@ -10,6 +10,7 @@ mod identity;
 mod ingest;
 mod merge;
 mod outcome;
+mod properties;
 mod reader;
 mod run;
 mod time;

@@ -3,7 +3,8 @@
 //!
 //! The reader keeps only what a report needs: case attributes, result attributes and up to
 //! 8 KiB of result text. `<system-out>`, `<system-err>` and `<properties>` (Surefire puts every
-//! JVM system property there, secrets included) are skipped without being decoded. A file that
+//! JVM system property there, secrets included) are skipped without being decoded, except that
+//! a suite's properties are searched for the few that name its test runner (`properties`). A file that
 //! ends early is an error as a whole: the cases read before the cut are not reported, because
 //! the failures may be in the part that was never written.
 
@@ -21,6 +22,7 @@ use super::findings::Findings;
 use super::identity::SuiteFrame;
 use super::merge::Merger;
 use super::outcome::{CaseResults, ResultElement, ResultKind};
+use super::properties;
 use super::run::{DeclaredCounts, JunitCase};
 
 /// One file's cases, merged by key but not yet finished into a list.
@@ -33,6 +35,8 @@ pub(crate) struct ParsedFile {
     pub declared: DeclaredCounts,
     /// Findings, each prefixed with the file.
     pub findings: Vec<String>,
+    /// The test runners its suite-level properties name, each once.
+    pub runners: Vec<String>,
 }
 
 /// Parses one document; `origin` only names the file in errors and findings.
@@ -101,6 +105,7 @@ pub(super) struct Parser<'o> {
     pub(super) run_time: Option<f64>,
     pub(super) root_time: Option<f64>,
     pub(super) recount: Recount,
+    pub(super) runners: Vec<String>,
 }
 
 impl<'o> Parser<'o> {
@@ -120,6 +125,7 @@ impl<'o> Parser<'o> {
             run_time: None,
             root_time: None,
             recount: Recount::default(),
+            runners: Vec::new(),
         }
     }
 
@@ -191,8 +197,17 @@ impl<'o> Parser<'o> {
             ));
         } else if matches!(name, "system-out" | "system-err" | "properties") {
             // Skipped undecoded: output is large and properties may hold secrets.
-            if !empty && let Err(err) = reader.read_to_end(e.name()) {
-                return Err(self.xml_error(text, reader.error_position(), &err));
+            if !empty {
+                match reader.read_to_end(e.name()) {
+                    Err(err) => return Err(self.xml_error(text, reader.error_position(), &err)),
+                    // A suite's (or the root's) properties may name the runner; a case's never do.
+                    Ok(span) if name == "properties" && self.case.is_none() => {
+                        let inner = usize::try_from(span.start).unwrap_or(text.len())
+                            ..usize::try_from(span.end).unwrap_or(text.len());
+                        self.suite_properties(&text[inner]);
+                    }
+                    Ok(_) => {}
+                }
             }
             return Ok(());
         } else if self.result.is_some() {
@@ -284,6 +299,14 @@ impl<'o> Parser<'o> {
         });
     }
 
+    fn suite_properties(&mut self, xml: &str) {
+        for runner in properties::runners(xml) {
+            if !self.runners.contains(&runner) {
+                self.runners.push(runner);
+            }
+        }
+    }
+
     fn finish(mut self) -> ParsedFile {
         let mut declared = self.declared;
         let sums = self.child_sums;
@@ -326,6 +349,7 @@ impl<'o> Parser<'o> {
             cases: self.cases,
             declared,
             findings: self.findings.into_sentences(self.origin),
+            runners: self.runners,
         }
     }
 

@@ -56,6 +56,9 @@ pub struct JunitRun {
     pub declared: DeclaredCounts,
     /// Things a reader should know: count mismatches, bad times, lossy decoding, unnamed cases.
     pub findings: Vec<String>,
+    /// The test runners the suite-level properties name, each once, e.g. `go1.22.1` or
+    /// `java 17.0.9`; not masked yet.
+    pub runners: Vec<String>,
 }
 
 impl JunitRun {

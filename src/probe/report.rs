@@ -17,6 +17,14 @@ pub enum ProbeReport {
 }
 
 impl ProbeReport {
+    /// The url probed, secrets masked.
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Http(report) => &report.url,
+            Self::WebSocket(report) => &report.url,
+        }
+    }
+
     /// The probe's checks, each a test `probe::<name>::<check>`.
     pub fn checks(&self) -> Vec<ProbeCheck> {
         match self {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::{
-    Diff, Finding, Host, Iteration, IterationRef, PriorFix, ResolvedCluster, ResolvedRootCause,
+    Diff, Finding, Iteration, IterationRef, PriorFix, ResolvedCluster, ResolvedRootCause,
     ResultSource, RootCause, SuiteChange, SuiteRecovery, SuiteResult, SuiteRun, TestId, Totals,
 };
 
@@ -43,7 +43,7 @@ struct IterationJson<'a> {
     resolved_clusters: &'a [ResolvedCluster],
     integrity: &'a [Finding],
     next_actions: Vec<String>,
-    environment: EnvironmentJson<'a>,
+    environment: super::environment::EnvironmentJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -113,13 +113,6 @@ struct ClusterJson<'a> {
     tests: &'a [TestId],
 }
 
-#[derive(Serialize)]
-struct EnvironmentJson<'a> {
-    #[serde(flatten)]
-    host: &'a Host,
-    peak_memory_bytes: Option<u64>,
-}
-
 /// Renders `iteration` as pretty JSON.
 pub fn render(iteration: &Iteration) -> String {
     let json = IterationJson {
@@ -173,10 +166,7 @@ pub fn render(iteration: &Iteration) -> String {
         resolved_clusters: &iteration.resolved_clusters,
         integrity: &iteration.integrity,
         next_actions: super::next_actions(iteration),
-        environment: EnvironmentJson {
-            host: &iteration.host,
-            peak_memory_bytes: iteration.peak_rss_bytes(),
-        },
+        environment: super::environment::json(iteration),
     };
     serde_json::to_string_pretty(&json).expect("iteration JSON always serializes") + "\n"
 }

@@ -259,17 +259,5 @@ fn kind_label(kind: crate::model::FindingKind) -> &'static str {
 }
 
 fn environment(out: &mut String, it: &Iteration) {
-    let h = &it.host;
-    let _ = writeln!(out, "## Environment\n");
-    let _ = writeln!(out, "- Host: {} — {}, {} CPUs", h.hostname, h.os, h.cpus);
-    let _ = writeln!(out, "- greenloop {}", h.greenloop_version);
-    let busiest = it
-        .suites
-        .iter()
-        .filter_map(|s| Some((&s.name, s.process()?.peak_rss_bytes?)))
-        .max_by_key(|&(_, peak)| peak);
-    if let Some((name, peak)) = busiest {
-        let _ = writeln!(out, "- Peak memory: {} (`{name}`)", bytes(peak));
-    }
-    out.push('\n');
+    super::environment::section(out, it);
 }

@@ -5,6 +5,7 @@ mod actions;
 mod causes;
 mod changes;
 pub mod chart;
+mod environment;
 mod failures;
 pub mod files;
 pub mod html;

@@ -11,7 +11,7 @@ use super::events::{Event, Events};
 use super::probe::run_probe;
 use super::suite::{SuiteContext, run_suite};
 use crate::config::{ProbePlan, SuitePlan};
-use crate::model::{SuiteResult, Totals};
+use crate::model::{RunnerVersion, SuiteResult, Totals};
 use crate::probe::{ProbeReport, probe_suite};
 
 /// One thing the battery runs.
@@ -23,13 +23,15 @@ enum Unit {
 
 /// What a unit produced.
 enum Outcome {
-    Suite(SuiteResult),
+    /// A suite's result and the test runners its JUnit names.
+    Suite(SuiteResult, Vec<String>),
     Probe(String, ProbeReport),
 }
 
 /// Runs every suite and probe, with at most `parallel` at once, emitting start and finish
 /// events. The probes' checks come back as one more suite, `probe`, after the others; their
-/// reports come back beside it for the report's Probes section.
+/// reports come back beside it for the report's Probes section, and the test runners the
+/// suites' JUnit names for its environment section.
 pub async fn run_battery(
     suites: &[SuitePlan],
     probes: &[ProbePlan],
@@ -37,7 +39,11 @@ pub async fn run_battery(
     ctx: SuiteContext,
     client: reqwest::Client,
     events: &Events,
-) -> (Vec<SuiteResult>, Vec<(String, ProbeReport)>) {
+) -> (
+    Vec<SuiteResult>,
+    Vec<(String, ProbeReport)>,
+    Vec<RunnerVersion>,
+) {
     let units: Vec<Unit> = suites
         .iter()
         .cloned()
@@ -69,14 +75,21 @@ pub async fn run_battery(
     outcomes.sort_by_key(|(index, _)| *index);
     let mut results = Vec::new();
     let mut reports = Vec::new();
+    let mut runners = Vec::new();
     for (_, outcome) in outcomes {
         match outcome {
-            Outcome::Suite(result) => results.push(result),
+            Outcome::Suite(result, named) => {
+                runners.extend(named.into_iter().map(|runner| RunnerVersion {
+                    suite: result.name.clone(),
+                    runner,
+                }));
+                results.push(result);
+            }
             Outcome::Probe(name, report) => reports.push((name, report)),
         }
     }
     results.extend(probe_suite(&reports, started.elapsed()));
-    (results, reports)
+    (results, reports, runners)
 }
 
 async fn run_unit(
@@ -90,14 +103,14 @@ async fn run_unit(
             events.emit(Event::SuiteStarted {
                 name: suite.name.clone(),
             });
-            let result = run_suite(&suite, ctx).await;
+            let (result, runners) = run_suite(&suite, ctx).await;
             events.emit(Event::SuiteFinished {
                 name: result.name.clone(),
                 status: result.status(),
                 totals: Totals::count(&result.tests),
                 duration: result.duration(),
             });
-            Outcome::Suite(result)
+            Outcome::Suite(result, runners)
         }
         Unit::Probe(probe) => {
             let report = run_probe(&probe, &ctx.values, &ctx.redactor, client).await;

@@ -56,18 +56,7 @@ async fn collect_one(index: usize, plan: &CollectPlan, ctx: &SuiteContext) -> Co
 /// `collect-<n>-<name>.log`, the name cut down to characters safe in a file name; the number
 /// keeps two names that differ only in other characters apart.
 fn log_name(index: usize, name: &str) -> String {
-    let slug: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .take(60)
-        .collect();
-    format!("collect-{}-{slug}.log", index + 1)
+    format!("collect-{}-{}.log", index + 1, step::slug(name))
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub struct Ingested {
     pub declared_tests: Option<u64>,
     /// What greenloop noticed.
     pub notes: Vec<Finding>,
+    /// The test runners its JUnit names (e.g. `go1.22.1`), secrets masked.
+    pub runners: Vec<String>,
 }
 
 /// The JUnit side of a suite: files written during this run, files left from earlier runs, and
@@ -72,6 +74,7 @@ pub fn ingest(
                 source: ResultSource::NotRun,
                 declared_tests: None,
                 notes: Vec::new(),
+                runners: Vec::new(),
             };
         }
         SuiteRun::Ran(process) => Some(process),
@@ -114,10 +117,12 @@ pub fn ingest(
             source: ResultSource::ExitCode,
             declared_tests: None,
             notes,
+            runners: Vec::new(),
         };
     }
 
     let (read, errors) = junit::read_files(&junit.fresh);
+    let runners = read.runners.iter().map(|r| redactor.text(r)).collect();
     let mut tests: Vec<TestResult> = read
         .cases
         .into_iter()
@@ -174,6 +179,7 @@ pub fn ingest(
             source: ResultSource::Junit(shown_paths(&junit.fresh, root)),
             declared_tests: read.declared.tests,
             notes,
+            runners,
         };
     };
     match &process.end {
@@ -202,6 +208,7 @@ pub fn ingest(
         source: ResultSource::Junit(shown_paths(&junit.fresh, root)),
         declared_tests: read.declared.tests,
         notes,
+        runners,
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::battery::run_battery;
@@ -14,12 +15,13 @@ use super::collect::collect;
 use super::deploy::{Deployed, deploy};
 use super::events::{Event, Events};
 use super::ingest::{JunitFiles, ingest};
+use super::logs::read_logs;
 use super::notifying::{notify, previous_verdict};
 use super::record::Recorder;
 pub use super::record::{Finished, RecordError as IterationError};
 use super::suite::SuiteContext;
 use crate::config::{DaemonConfig, LoopPlan};
-use crate::model::{IterationRef, ResultSource, SuiteResult, SuiteRun, Verdict};
+use crate::model::{IterationRef, ResultSource, RunnerVersion, SuiteResult, SuiteRun, Verdict};
 use crate::report::ReportPaths;
 
 /// What asked for an iteration.
@@ -67,7 +69,7 @@ pub(crate) async fn run_locked(
         suites: plan.suites.len(),
         probes: plan.probes.len(),
     });
-    let ctx = suite_context(config, plan, begun.at, &paths, cancel);
+    let ctx = suite_context(config, plan, begun.at, begun.started_at, &paths, cancel);
     let client = crate::probe::http::client().map_err(IterationError::Probes)?;
     let deployed = match &plan.deploy {
         Some(deploy_plan) => {
@@ -81,7 +83,7 @@ pub(crate) async fn run_locked(
         }
         None => None,
     };
-    let (suites, probes) = if deployed.as_ref().is_none_or(|d| d.outcome.ok()) {
+    let (suites, probes, runners) = if deployed.as_ref().is_none_or(|d| d.outcome.ok()) {
         run_battery(
             &plan.suites,
             &plan.probes,
@@ -92,7 +94,7 @@ pub(crate) async fn run_locked(
         )
         .await
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     let deploy_outcome = match deployed {
         Some(Deployed {
@@ -107,9 +109,18 @@ pub(crate) async fn run_locked(
         None => None,
     };
     let mut judged = blocking(|| recorder.judge(begun, suites, probes, deploy_outcome));
+    judged.iteration.runners = runners;
     let verdict = judged.iteration.verdict;
     if matches!(verdict, Verdict::Failing | Verdict::Error) && !ctx.cancel.is_cancelled() {
         judged.iteration.collected = collect(&plan.collect, &ctx).await;
+        let logs = read_logs(
+            &plan.logs,
+            &ctx,
+            judged.iteration.deploy.as_ref(),
+            &judged.iteration.collected,
+        )
+        .await;
+        crate::cause::attach_logs(&mut judged.iteration.root_causes, &logs);
     }
     let finished = blocking(|| recorder.record(judged))?;
     events.emit(Event::IterationFinished {
@@ -132,7 +143,7 @@ pub async fn import_iteration(
 ) -> Result<Finished, IterationError> {
     // Reading a large file and opening the store (which loads the previous iteration) are
     // independent: on two cores they overlap.
-    let (result, begun) = blocking(|| {
+    let ((result, runners), begun) = blocking(|| {
         std::thread::scope(|scope| {
             let reading = scope.spawn(|| imported_suite(config, plan, suite, files));
             let begun = Recorder::open(config, plan).and_then(|mut recorder| {
@@ -143,9 +154,15 @@ pub async fn import_iteration(
         })
     });
     let (mut recorder, begun) = begun?;
-    let finished = blocking(|| recorder.conclude(begun, vec![result], Vec::new()))?;
+    let finished = blocking(|| recorder.conclude(begun, vec![result], Vec::new(), runners))?;
     let previous = blocking(|| previous_verdict(&recorder, plan, &finished));
-    let values = template_values(config, plan, finished.iteration.at(), &finished.paths);
+    let values = template_values(
+        config,
+        plan,
+        finished.iteration.at(),
+        finished.iteration.started_at,
+        &finished.paths,
+    );
     notify(
         config,
         plan,
@@ -158,13 +175,13 @@ pub async fn import_iteration(
     Ok(finished)
 }
 
-/// The imported files as one suite's result.
+/// The imported files as one suite's result, and the test runners they name.
 fn imported_suite(
     config: &DaemonConfig,
     plan: &LoopPlan,
     suite: &str,
     files: Vec<PathBuf>,
-) -> SuiteResult {
+) -> (SuiteResult, Vec<RunnerVersion>) {
     let clock = Instant::now();
     let junit = JunitFiles {
         fresh: files,
@@ -179,7 +196,15 @@ fn imported_suite(
     );
     tracing::debug!(elapsed = ?clock.elapsed(), tests = ingested.tests.len(), "read the JUnit files");
     let defined = plan.suite(suite);
-    SuiteResult {
+    let runners = ingested
+        .runners
+        .into_iter()
+        .map(|runner| RunnerVersion {
+            suite: suite.to_owned(),
+            runner,
+        })
+        .collect();
+    let result = SuiteResult {
         name: suite.to_owned(),
         critical: defined.is_some_and(|s| s.critical),
         impact: defined.and_then(|s| s.impact.clone()),
@@ -193,7 +218,8 @@ fn imported_suite(
         log: None,
         tests: ingested.tests,
         notes: ingested.notes,
-    }
+    };
+    (result, runners)
 }
 
 /// What every suite of this iteration shares: `${…}` values, `GREENLOOP_*` variables, logs.
@@ -201,10 +227,11 @@ fn suite_context(
     config: &DaemonConfig,
     plan: &LoopPlan,
     at: IterationRef,
+    started_at: DateTime<Utc>,
     paths: &ReportPaths,
     cancel: CancellationToken,
 ) -> SuiteContext {
-    let values = template_values(config, plan, at, paths);
+    let values = template_values(config, plan, at, started_at, paths);
     let exported_env = values
         .iter()
         .filter(|(name, _)| !plan.secrets.contains_key(*name))
@@ -232,6 +259,7 @@ fn template_values(
     config: &DaemonConfig,
     plan: &LoopPlan,
     at: IterationRef,
+    started_at: DateTime<Utc>,
     paths: &ReportPaths,
 ) -> BTreeMap<String, String> {
     let mut values = plan.vars.clone();
@@ -242,6 +270,12 @@ fn template_values(
     );
     values.insert("loop".into(), at.loop_number.to_string());
     values.insert("iteration".into(), at.iteration.to_string());
+    // RFC 3339 in UTC to the second, as `docker logs --since` and `kubectl logs --since-time`
+    // accept it.
+    values.insert(
+        "iteration_started_at".into(),
+        started_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+    );
     values.insert("loop_name".into(), plan.name.to_string());
     values.insert("report_dir".into(), paths.dir.display().to_string());
     values.insert("root".into(), config.root.display().to_string());

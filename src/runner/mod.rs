@@ -11,6 +11,8 @@ pub mod events;
 mod fix;
 pub mod ingest;
 pub mod iteration;
+mod log_tail;
+mod logs;
 mod notifying;
 mod output;
 pub mod probe;
@@ -21,6 +23,7 @@ mod revision;
 mod service;
 mod step;
 pub mod suite;
+mod targets;
 
 pub use cycle::{Cycle, FixOutcome, run_cycle};
 pub use events::{Event, Events};

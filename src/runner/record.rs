@@ -8,10 +8,11 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use nix::fcntl::{Flock, FlockArg};
 
+use super::targets::targets;
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::model::{
     DeployChange, DeployOutcome, DeployStatus, Host, Iteration, IterationRef, Previous, PriorFix,
-    SuiteResult, Totals, Verdict,
+    RunnerVersion, SuiteResult, Totals, Verdict,
 };
 use crate::probe::ProbeReport;
 use crate::report::files::write_atomic;
@@ -147,14 +148,17 @@ impl<'a> Recorder<'a> {
     }
 
     /// Judges `suites` against the previous iteration, records them in one transaction while
-    /// the reports are written beside it, then refreshes the index and prunes.
+    /// the reports are written beside it, then refreshes the index and prunes; `runners` are
+    /// the test runners their JUnit names.
     pub fn conclude(
         &mut self,
         begun: Begun,
         suites: Vec<SuiteResult>,
         probes: Vec<(String, ProbeReport)>,
+        runners: Vec<RunnerVersion>,
     ) -> Result<Finished, RecordError> {
-        let judged = self.judge(begun, suites, probes, None);
+        let mut judged = self.judge(begun, suites, probes, None);
+        judged.iteration.runners = runners;
         self.record(judged)
     }
 
@@ -170,7 +174,7 @@ impl<'a> Recorder<'a> {
     ) -> Judged {
         let clock = Instant::now();
         let paths = self.paths(&begun);
-        let iteration = match deploy.as_ref().and_then(DeployOutcome::failure) {
+        let mut iteration = match deploy.as_ref().and_then(DeployOutcome::failure) {
             Some(failure) => {
                 let interrupted = deploy
                     .as_ref()
@@ -187,6 +191,7 @@ impl<'a> Recorder<'a> {
             }
             None => self.assess(begun, suites, probes, deploy),
         };
+        iteration.targets = targets(&iteration.probes, self.plan);
         tracing::debug!(elapsed = ?clock.elapsed(), "diffed, clustered and judged");
         Judged { iteration, paths }
     }

@@ -77,3 +77,18 @@ pub(crate) fn log_link(ctx: &SuiteContext, log_name: &str) -> Option<PathBuf> {
         .exists()
         .then(|| ctx.logs_relative.join(log_name))
 }
+
+/// `name` cut down to at most 60 characters safe in a file name, lower-cased; every other
+/// character becomes `-`.
+pub(crate) fn slug(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(60)
+        .collect()
+}

@@ -38,8 +38,9 @@ pub struct SuiteContext {
     pub cancel: CancellationToken,
 }
 
-/// Runs `suite` to completion and reads its results.
-pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
+/// Runs `suite` to completion and reads its results; also returns the test runners its JUnit
+/// names (e.g. `go1.22.1`), masked, for the report's environment section.
+pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> (SuiteResult, Vec<String>) {
     let root = &ctx.config.root;
     let rendered = render(suite, ctx);
     let log_name = format!("{}.log", suite.name);
@@ -89,7 +90,7 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
         .join(&log_name)
         .exists()
         .then(|| ctx.logs_relative.join(&log_name));
-    SuiteResult {
+    let result = SuiteResult {
         name: suite.name.clone(),
         critical: suite.critical,
         impact: suite.impact.clone(),
@@ -100,7 +101,8 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> SuiteResult {
         log,
         tests: ingested.tests,
         notes: ingested.notes,
-    }
+    };
+    (result, ingested.runners)
 }
 
 /// A suite's command, directory, environment and JUnit location with every `${…}` filled in.
