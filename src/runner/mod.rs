@@ -3,6 +3,7 @@
 
 pub mod battery;
 mod blocking;
+mod capture;
 mod child;
 mod collect;
 pub mod cycle;
