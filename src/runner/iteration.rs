@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::battery::run_battery;
 use super::blocking::blocking;
 use super::collect::collect;
+use super::commits;
 use super::deploy::{Deployed, deploy};
 use super::events::{Event, Events};
 use super::ingest::{JunitFiles, ingest};
@@ -106,7 +107,8 @@ pub(crate) async fn run_locked(
         }
         None => None,
     };
-    let mut judged = blocking(|| recorder.judge(begun, suites, probes, deploy_outcome));
+    let commits = commits::list(plan, &begun, deploy_outcome.as_ref(), &ctx).await;
+    let mut judged = blocking(|| recorder.judge(begun, suites, probes, deploy_outcome, commits));
     let verdict = judged.iteration.verdict;
     if matches!(verdict, Verdict::Failing | Verdict::Error) && !ctx.cancel.is_cancelled() {
         judged.iteration.collected = collect(&plan.collect, &ctx).await;

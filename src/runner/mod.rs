@@ -6,6 +6,7 @@ mod blocking;
 mod capture;
 mod child;
 mod collect;
+mod commits;
 pub mod cycle;
 mod deploy;
 pub mod events;

@@ -8,6 +8,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use nix::fcntl::{Flock, FlockArg};
 
+use super::commits::{Baselines, Listed, deploy_change};
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::model::{
     DeployOutcome, DeployStatus, Host, Iteration, IterationRef, Previous, SuiteResult, Totals,
@@ -86,6 +87,16 @@ pub struct Begun {
     pub trigger: String,
     /// The iteration to diff against, loaded while the battery runs (or the files are read).
     previous: Option<Previous>,
+    /// The revisions of the previous and the last green iteration, for the deploy's change.
+    baselines: Baselines,
+}
+
+impl Begun {
+    /// The revisions of the previous and the last green iteration, which the commits listed
+    /// for `[deploy] repo` start from.
+    pub(crate) fn baselines(&self) -> &Baselines {
+        &self.baselines
+    }
 }
 
 /// The history store opened for one loop definition, holding that loop's run lock.
@@ -122,11 +133,18 @@ impl<'a> Recorder<'a> {
             .store
             .begin_iteration(&self.plan.name, new_loop, trigger, started_at)?;
         let previous = self.store.previous(&self.plan.name, at)?;
+        let baselines = Baselines {
+            previous: previous
+                .as_ref()
+                .and_then(|p| Some((p.at?, p.revision.clone()?))),
+            last_green: self.store.last_green_revision(&self.plan.name, at)?,
+        };
         Ok(Begun {
             at,
             started_at,
             trigger: trigger.to_owned(),
             previous,
+            baselines,
         })
     }
 
@@ -154,21 +172,24 @@ impl<'a> Recorder<'a> {
         suites: Vec<SuiteResult>,
         probes: Vec<(String, ProbeReport)>,
     ) -> Result<Finished, RecordError> {
-        let judged = self.judge(begun, suites, probes, None);
+        let judged = self.judge(begun, suites, probes, None, Listed::default());
         self.record(judged)
     }
 
     /// Judges `suites` against the previous iteration. A deploy that failed means the battery
     /// never ran: the verdict is `error` (`interrupted` if greenloop was stopped), and there is
-    /// nothing to diff, cluster or distrust.
+    /// nothing to diff, cluster or distrust. `commits` are the commits the deploy brought, as
+    /// the runner listed them.
     pub fn judge(
         &self,
         begun: Begun,
         suites: Vec<SuiteResult>,
         probes: Vec<(String, ProbeReport)>,
         deploy: Option<DeployOutcome>,
+        commits: Listed,
     ) -> Judged {
         let clock = Instant::now();
+        let baselines = begun.baselines.clone();
         let paths = self.paths(&begun);
         let mut iteration = match deploy.as_ref().and_then(DeployOutcome::failure) {
             Some(failure) => {
@@ -192,6 +213,7 @@ impl<'a> Recorder<'a> {
         };
         iteration.probes = probes;
         iteration.deploy = deploy;
+        iteration.deployed = deploy_change(iteration.revision(), baselines, commits);
         tracing::debug!(elapsed = ?clock.elapsed(), "diffed, clustered and judged");
         Judged { iteration, paths }
     }
@@ -236,6 +258,7 @@ impl<'a> Recorder<'a> {
             started_at,
             trigger,
             previous,
+            baselines: _,
         } = begun;
         let diff = diff::diff(previous.as_ref(), &suites, at);
         let (clusters, resolved_clusters) = cluster::cluster(&suites, previous.as_ref(), at);
@@ -382,7 +405,7 @@ pub fn record_config_error(
 ) -> Result<Finished, RecordError> {
     let mut recorder = Recorder::open(config, plan)?;
     let begun = recorder.begin(request.new_loop, &request.trigger)?;
-    let mut judged = recorder.judge(begun, Vec::new(), Vec::new(), None);
+    let mut judged = recorder.judge(begun, Vec::new(), Vec::new(), None, Listed::default());
     judged.iteration.verdict = Verdict::Error;
     judged.iteration.error = Some(format!("the loop file does not validate:\n{message}"));
     judged.iteration.diff = Default::default();
