@@ -25,6 +25,7 @@ pub fn render(iteration: &Iteration) -> String {
     if !steps::battery_skipped(iteration) {
         suites(&mut out, iteration);
         changes::what_changed(&mut out, &iteration.diff, &iteration.totals);
+        super::deployed::commits(&mut out, iteration);
         changes::primary_issues(&mut out, &iteration.clusters, &iteration.resolved_clusters);
         probes::section(&mut out, &iteration.probes);
         failures(&mut out, iteration);

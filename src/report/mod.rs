@@ -4,6 +4,7 @@
 mod actions;
 mod changes;
 pub mod chart;
+mod deployed;
 pub mod files;
 pub mod html;
 pub mod index;
