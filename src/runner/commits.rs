@@ -66,6 +66,11 @@ pub(crate) async fn list(
     let Some(Revision::Known(to)) = deploy.and_then(|d| d.revision.as_ref()) else {
         return Listed::default();
     };
+    // A stopped iteration is reported as interrupted; a range saying git was interrupted too
+    // would only be noise.
+    if ctx.cancel.is_cancelled() {
+        return Listed::default();
+    }
     list_ranges(repo, to, begun.baselines(), &ctx.redactor, &ctx.cancel).await
 }
 
