@@ -514,3 +514,56 @@ fn valid_logs_and_public_vars_pass_check() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn a_repo_needs_a_revision() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[deploy]\n",
+        "command = [\"./deploy.sh\"]\n",
+        "repo = \"../app\"\n",
+    )));
+}
+
+#[test]
+fn a_repo_is_a_plain_path() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "\n",
+        "[deploy]\n",
+        "command = [\"./deploy.sh\"]\n",
+        "revision = [\"git\", \"rev-parse\", \"--short\", \"HEAD\"]\n",
+        "repo = \"${root}/app\"\n",
+    )));
+}
+
+#[test]
+fn a_repo_is_resolved_against_the_root() {
+    let root = Root::new();
+    root.write_loop(
+        "app",
+        concat!(
+            "[[suite]]\nname = \"api\"\ncommand = [\"true\"]\n",
+            "[deploy]\ncommand = [\"./deploy.sh\"]\n",
+            "revision = [\"git\", \"-C\", \"../app\", \"rev-parse\", \"--short\", \"HEAD\"]\n",
+            "repo = \"../app\"\n",
+        ),
+    );
+    let output = root.greenloop(&["check"]);
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let config = greenloop::config::daemon_config(root.path()).unwrap();
+    let plan = greenloop::config::loop_plan(&config, "app").unwrap();
+    let repo = plan.deploy.and_then(|d| d.repo).expect("a repo");
+    assert_eq!(repo, config.root.join("../app"));
+    assert!(repo.is_absolute(), "{}", repo.display());
+}

@@ -47,6 +47,10 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(2 * 60);
 pub const READY_POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// `[deploy] revision`: how long the revision command may take.
 pub const REVISION_TIMEOUT: Duration = Duration::from_secs(30);
+/// `[deploy] repo`: how long one `git` call that lists deployed commits may take.
+pub const GIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// `[deploy] repo`: commits listed per range; the report says how many more there are.
+pub const COMMITS_SHOWN: usize = 50;
 /// A `service` with no `ready_url` counts as up once it has run this long without exiting.
 pub const SERVICE_SETTLE: Duration = Duration::from_secs(1);
 /// `[[collect]] timeout`.

@@ -222,6 +222,7 @@ pub fn validate(
         raw.fix.as_ref(),
         &known,
         &samples,
+        root,
         check,
     );
     let notify = notify_plans(&raw.notify, &known, &samples, check);

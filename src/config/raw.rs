@@ -170,6 +170,7 @@ pub struct RawDeploy {
     pub ready_url: Option<Spanned<String>>,
     pub ready_timeout: Option<Spanned<String>>,
     pub revision: Option<Spanned<Vec<Spanned<String>>>>,
+    pub repo: Option<Spanned<String>>,
 }
 
 /// One `[[collect]]`: a diagnostics command for failing iterations.

@@ -342,6 +342,11 @@ pub const TABLES: &[Table] = &[
                 "none",
                 "argv whose first non-blank line of stdout (trimmed, at most 200 characters) names what was deployed, e.g. `[\"git\", \"rev-parse\", \"--short\", \"HEAD\"]`; run after the deploy, limited to 30 s; shown in the report header and the JSON",
             ],
+            &[
+                "`repo`",
+                "none",
+                "path of a git checkout of what is deployed (relative to the root; needs `revision`): \"What changed\" lists the commits between the last green iteration's revision and this one (`git log --oneline`, at most 50, secrets masked), and the JSON has them under `deployed`",
+            ],
         ],
     },
     Table {

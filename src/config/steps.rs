@@ -5,6 +5,7 @@
 //! suite writes JUnit XML.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use toml::Spanned;
@@ -28,6 +29,9 @@ pub struct DeployPlan {
     pub ready_timeout: Duration,
     /// argv whose first line of output names what was deployed.
     pub revision: Option<Vec<Template>>,
+    /// A git checkout of what is deployed, resolved against the root: reports list the
+    /// commits between the revisions iterations deployed.
+    pub repo: Option<PathBuf>,
 }
 
 /// How `[deploy]` brings up the system under test.
@@ -75,14 +79,15 @@ pub struct Steps {
     pub fix: Option<FixPlan>,
 }
 
-/// Validates `[deploy]`, `[[collect]]` and `[fix]`; `known` says which `${…}` names exist and
-/// `samples` fills them to check `ready_url`.
+/// Validates `[deploy]`, `[[collect]]` and `[fix]`; `known` says which `${…}` names exist,
+/// `samples` fills them to check `ready_url`, and `root` is what `repo` is relative to.
 pub fn step_plans(
     deploy: Option<&Spanned<RawDeploy>>,
     collect: &[RawCollect],
     fix: Option<&RawFix>,
     known: &dyn Fn(&str) -> bool,
     samples: &BTreeMap<String, String>,
+    root: &Path,
     check: &mut Checker,
 ) -> Steps {
     let mut names = BTreeSet::new();
@@ -102,7 +107,7 @@ pub fn step_plans(
         })
         .collect();
     Steps {
-        deploy: deploy.and_then(|raw| deploy_plan(raw, known, samples, check)),
+        deploy: deploy.and_then(|raw| deploy_plan(raw, known, samples, root, check)),
         collect,
         fix: fix.and_then(|raw| fix_plan(raw, known, check)),
     }
@@ -112,6 +117,7 @@ fn deploy_plan(
     raw: &Spanned<RawDeploy>,
     known: &dyn Fn(&str) -> bool,
     samples: &BTreeMap<String, String>,
+    root: &Path,
     check: &mut Checker,
 ) -> Option<DeployPlan> {
     let errors_before = check.diagnostics.len();
@@ -179,6 +185,10 @@ fn deploy_plan(
         .map(Some),
         None => Some(None),
     };
+    let repo = deploy
+        .repo
+        .as_ref()
+        .and_then(|repo| repo_path(repo, deploy.revision.is_some(), root, check));
     if check.diagnostics.len() > errors_before {
         return None;
     }
@@ -192,7 +202,43 @@ fn deploy_plan(
         ready_url,
         ready_timeout: ready_timeout?,
         revision: revision?,
+        repo,
     })
+}
+
+/// `[deploy] repo`, resolved against the root. It is a plain path rather than a template: it
+/// names a checkout on this machine, which no `${…}` value describes better than the path.
+/// Whether it is a git repository is only known when git reads it (a deploy may create it),
+/// so that is said in the report, not here.
+fn repo_path(
+    raw: &Spanned<String>,
+    has_revision: bool,
+    root: &Path,
+    check: &mut Checker,
+) -> Option<PathBuf> {
+    let path = raw.get_ref().trim();
+    if path.is_empty() {
+        check.error(
+            raw.span(),
+            "`repo` in [deploy] is empty: give the path of a git checkout, e.g. \"../app\"",
+        );
+        return None;
+    }
+    if path.contains("${") {
+        check.error(
+            raw.span(),
+            "`repo` in [deploy] is a plain path (relative to the root), not a template: `${…}` is not expanded here",
+        );
+        return None;
+    }
+    if !has_revision {
+        check.error(
+            raw.span(),
+            "`repo` needs `revision` in [deploy]: the commits listed are those between the revisions iterations deployed, e.g. revision = [\"git\", \"-C\", \"../app\", \"rev-parse\", \"--short\", \"HEAD\"]",
+        );
+        return None;
+    }
+    Some(root.join(path))
 }
 
 fn collect_plan(

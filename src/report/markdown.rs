@@ -27,6 +27,7 @@ pub fn render(iteration: &Iteration) -> String {
         causes::section(&mut out, iteration);
         suites(&mut out, iteration);
         changes::what_changed(&mut out, iteration);
+        super::deployed::commits(&mut out, iteration);
         failures::section(&mut out, iteration);
         probes::section(&mut out, &iteration.probes);
     }

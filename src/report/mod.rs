@@ -5,6 +5,7 @@ mod actions;
 mod causes;
 mod changes;
 pub mod chart;
+mod deployed;
 mod environment;
 mod failures;
 pub mod files;

@@ -22,7 +22,8 @@ pub fn header_lines(out: &mut String, it: &Iteration) {
     );
     match &deploy.revision {
         Some(Revision::Known(revision)) => {
-            let _ = writeln!(out, "- **Revision:** `{revision}`");
+            let was = super::deployed::revision_was(it);
+            let _ = writeln!(out, "- **Revision:** `{revision}`{was}");
         }
         Some(Revision::Unknown { reason }) => {
             let _ = writeln!(out, "- **Revision:** unknown — {reason}");

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::battery::run_battery;
 use super::blocking::blocking;
 use super::collect::collect;
+use super::commits;
 use super::deploy::{Deployed, deploy};
 use super::events::{Event, Events};
 use super::ingest::{JunitFiles, ingest};
@@ -108,7 +109,8 @@ pub(crate) async fn run_locked(
         }
         None => None,
     };
-    let mut judged = blocking(|| recorder.judge(begun, suites, probes, deploy_outcome));
+    let commits = commits::list(plan, &begun, deploy_outcome.as_ref(), &ctx).await;
+    let mut judged = blocking(|| recorder.judge(begun, suites, probes, deploy_outcome, commits));
     judged.iteration.runners = runners;
     let verdict = judged.iteration.verdict;
     if matches!(verdict, Verdict::Failing | Verdict::Error) && !ctx.cancel.is_cancelled() {

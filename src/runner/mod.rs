@@ -3,8 +3,10 @@
 
 pub mod battery;
 mod blocking;
+mod capture;
 mod child;
 mod collect;
+mod commits;
 pub mod cycle;
 mod deploy;
 pub mod events;

@@ -8,11 +8,12 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use nix::fcntl::{Flock, FlockArg};
 
+use super::commits::{Baselines, Listed, deploy_change};
 use super::targets::targets;
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::model::{
-    DeployChange, DeployOutcome, DeployStatus, Host, Iteration, IterationRef, Previous, PriorFix,
-    RunnerVersion, SuiteResult, Totals, Verdict,
+    DeployOutcome, DeployStatus, Host, Iteration, IterationRef, Previous, PriorFix, RunnerVersion,
+    SuiteResult, Totals, Verdict,
 };
 use crate::probe::ProbeReport;
 use crate::report::files::write_atomic;
@@ -87,6 +88,16 @@ pub struct Begun {
     pub trigger: String,
     /// The iteration to diff against, loaded while the battery runs (or the files are read).
     previous: Option<Previous>,
+    /// The revisions of the previous and the last green iteration, for the deploy's change.
+    baselines: Baselines,
+}
+
+impl Begun {
+    /// The revisions of the previous and the last green iteration, which the commits listed
+    /// for `[deploy] repo` start from.
+    pub(crate) fn baselines(&self) -> &Baselines {
+        &self.baselines
+    }
 }
 
 /// The history store opened for one loop definition, holding that loop's run lock.
@@ -123,11 +134,18 @@ impl<'a> Recorder<'a> {
             .store
             .begin_iteration(&self.plan.name, new_loop, trigger, started_at)?;
         let previous = self.store.previous(&self.plan.name, at)?;
+        let baselines = Baselines {
+            previous: previous
+                .as_ref()
+                .and_then(|p| Some((p.at?, p.revision.clone()?))),
+            last_green: self.store.last_green_revision(&self.plan.name, at)?,
+        };
         Ok(Begun {
             at,
             started_at,
             trigger: trigger.to_owned(),
             previous,
+            baselines,
         })
     }
 
@@ -157,20 +175,22 @@ impl<'a> Recorder<'a> {
         probes: Vec<(String, ProbeReport)>,
         runners: Vec<RunnerVersion>,
     ) -> Result<Finished, RecordError> {
-        let mut judged = self.judge(begun, suites, probes, None);
+        let mut judged = self.judge(begun, suites, probes, None, Listed::default());
         judged.iteration.runners = runners;
         self.record(judged)
     }
 
     /// Judges `suites` against the previous iteration. A deploy that failed means the battery
     /// never ran: the verdict is `error` (`interrupted` if greenloop was stopped), and there is
-    /// nothing to diff, cluster or distrust.
+    /// nothing to diff, cluster or distrust. `commits` are the commits the deploy brought, as
+    /// the runner listed them.
     pub fn judge(
         &self,
         begun: Begun,
         suites: Vec<SuiteResult>,
         probes: Vec<(String, ProbeReport)>,
         deploy: Option<DeployOutcome>,
+        commits: Listed,
     ) -> Judged {
         let clock = Instant::now();
         let paths = self.paths(&begun);
@@ -179,7 +199,7 @@ impl<'a> Recorder<'a> {
                 let interrupted = deploy
                     .as_ref()
                     .is_some_and(|d| d.status == DeployStatus::Interrupted);
-                let mut iteration = self.assess(begun, Vec::new(), Vec::new(), deploy);
+                let mut iteration = self.assess(begun, Vec::new(), Vec::new(), deploy, commits);
                 iteration.verdict = if interrupted {
                     Verdict::Interrupted
                 } else {
@@ -189,7 +209,7 @@ impl<'a> Recorder<'a> {
                 iteration.forget_analysis();
                 iteration
             }
-            None => self.assess(begun, suites, probes, deploy),
+            None => self.assess(begun, suites, probes, deploy, commits),
         };
         iteration.targets = targets(&iteration.probes, self.plan);
         tracing::debug!(elapsed = ?clock.elapsed(), "diffed, clustered and judged");
@@ -242,6 +262,7 @@ impl<'a> Recorder<'a> {
         suites: Vec<SuiteResult>,
         probes: Vec<(String, ProbeReport)>,
         deploy: Option<DeployOutcome>,
+        commits: Listed,
     ) -> Iteration {
         let plan = self.plan;
         let Begun {
@@ -249,13 +270,18 @@ impl<'a> Recorder<'a> {
             started_at,
             trigger,
             previous,
+            baselines,
         } = begun;
         let previous = previous.as_ref();
         let diff = diff::diff(previous, &suites, at);
         let (clusters, resolved_clusters) = cluster::cluster(&suites, previous, at);
         let verdict = verdict::judge(&suites, plan.pass_threshold);
         let integrity = integrity::check(&suites, &diff, previous);
-        let deployed = deployed_change(deploy.as_ref(), previous);
+        let revision = deploy.as_ref().and_then(|d| match d.revision.as_ref()? {
+            crate::model::Revision::Known(revision) => Some(revision.as_str()),
+            crate::model::Revision::Unknown { .. } => None,
+        });
+        let deployed = deploy_change(revision, baselines, commits);
         let (root_causes, resolved_root_causes) =
             cause::analyse(&suites, &probes, previous, at, deployed.as_ref());
         Iteration {
@@ -399,7 +425,7 @@ pub fn record_config_error(
 ) -> Result<Finished, RecordError> {
     let mut recorder = Recorder::open(config, plan)?;
     let begun = recorder.begin(request.new_loop, &request.trigger)?;
-    let mut judged = recorder.judge(begun, Vec::new(), Vec::new(), None);
+    let mut judged = recorder.judge(begun, Vec::new(), Vec::new(), None, Listed::default());
     judged.iteration.verdict = Verdict::Error;
     judged.iteration.error = Some(format!("the loop file does not validate:\n{message}"));
     judged.iteration.forget_analysis();
@@ -436,24 +462,5 @@ fn lock_loop(
             path: path.clone(),
         },
         other => lock_error(other.into()),
-    })
-}
-
-/// The revision deployed now against the previous iteration's, when the deploy said one.
-fn deployed_change(
-    deploy: Option<&DeployOutcome>,
-    previous: Option<&Previous>,
-) -> Option<DeployChange> {
-    let revision = match deploy?.revision.as_ref()? {
-        crate::model::Revision::Known(revision) => revision.clone(),
-        crate::model::Revision::Unknown { .. } => return None,
-    };
-    let previous = previous.and_then(|p| Some((p.at?, p.revision.clone()?)));
-    Some(DeployChange {
-        revision,
-        previous,
-        last_green: None,
-        since_green: None,
-        since_previous: None,
     })
 }
