@@ -84,8 +84,7 @@ fn a_loop_goes_through_fixed_broken_added_removed_green_and_exhaustion() {
         "{md}"
     );
     assert!(
-        md.contains("## Primary issues")
-            && md.contains("— 2 tests, critical, since Loop 1 / Iteration 1"),
+        md.contains("## Root causes") && md.contains("New, critical. 2 failures"),
         "{md}"
     );
 
@@ -130,14 +129,19 @@ fn a_loop_goes_through_fixed_broken_added_removed_green_and_exhaustion() {
         md.contains("## What changed since Loop 1 / Iteration 1"),
         "{md}"
     );
+    let (prefix, name) = id("a")
+        .rsplit_once("::")
+        .map(|(p, n)| (format!("{p}::"), n.to_owned()))
+        .unwrap();
     assert!(
-        md.contains(&format!("- **New failures (1):** `{}`", id("a"))),
+        md.contains(&format!("- **New failures (1):** `{prefix}` `{name}`")),
         "{md}"
     );
+    let c = id("c");
+    let (prefix, name) = c.rsplit_once("::").unwrap();
     assert!(
         md.contains(&format!(
-            "- **Still failing (1):** `{}` (since Loop 1 / Iteration 1)",
-            id("c")
+            "- **Still failing (1):**\n  - since Loop 1 / Iteration 1 (1): `{prefix}::` `{name}`"
         )),
         "{md}"
     );
@@ -164,7 +168,7 @@ fn a_loop_goes_through_fixed_broken_added_removed_green_and_exhaustion() {
     );
     assert!(
         root.latest_md("scripted")
-            .contains("Resolved since the previous iteration:")
+            .contains("Resolved since Loop 1 / Iteration 2:")
     );
 
     // Green closed Loop 2: the next run opens Loop 3.

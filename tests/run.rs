@@ -43,7 +43,7 @@ fn a_passing_and_a_failing_suite_give_a_failing_iteration_with_both_reported() {
     );
 
     let json = root.latest_json("staging");
-    assert_eq!(json["schema_version"], 4);
+    assert_eq!(json["schema_version"], 5);
     assert_eq!(json["loop_name"], "staging");
     assert_eq!(
         (json["loop"].as_u64(), json["iteration"].as_u64()),
@@ -224,7 +224,8 @@ fn a_hung_suite_is_killed_with_its_grandchild_and_reported_as_timeout() {
     );
     let md = root.latest_md("hang");
     assert!(
-        md.contains("Find why `mission-critical` hangs: it timed out after 1s"),
+        md.contains("### 1. `mission-critical` hangs (timed out after 1s)")
+            && md.contains("Find why `mission-critical` hangs"),
         "{md}"
     );
 }
@@ -353,8 +354,8 @@ fn a_suite_without_junit_is_judged_by_its_exit_code_and_non_utf8_output_survives
     assert!(detail.contains("assertion failed"), "{detail}");
     let md = root.latest_md("bytes");
     assert!(
-        md.contains("| exit code |"),
-        "the suite table says where results came from: {md}"
+        md.contains("| exit code, [log](logs/"),
+        "the suite table says where results came from, and links the log: {md}"
     );
 }
 
@@ -453,11 +454,11 @@ fn tests_that_take_no_time_are_flagged() {
         .expect("zero-duration finding");
     assert_eq!(
         finding["message"],
-        "all 3 passing tests of `fake` took 0.00 s"
+        "3 of 3 timed passing tests of `fake` report under 1 ms (0.000 s): too fast to have made a request"
     );
     assert!(
         root.latest_md("fake")
-            .contains("- **0.00 s tests**: all 3 passing tests")
+            .contains("- **0.00 s tests**: 3 of 3 timed passing tests")
     );
 }
 

@@ -137,7 +137,7 @@ command = ["touch", "battery-ran"]
     assert!(!md.contains("## What changed"), "{md}");
 
     let json = root.latest_json("deploy");
-    assert_eq!(json["schema_version"], 4);
+    assert_eq!(json["schema_version"], 5);
     assert_eq!(json["verdict"], "error");
     assert_eq!(json["suites"], serde_json::json!([]));
     let deploy = &json["deploy"];

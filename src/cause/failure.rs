@@ -87,6 +87,12 @@ pub fn failures<'a>(suites: &'a [SuiteResult], probes: &[ProbeTarget<'a>]) -> Ve
             }
             if is_hang(suite, test) {
                 facts = hang_facts(&suite.name, test.outcome.message());
+            } else if test.id.stand_in_for() == Some(suite.name.as_str()) {
+                facts.push(Fact {
+                    kind: FactKind::SuiteFailed,
+                    value: suite.name.clone(),
+                    target: None,
+                });
             }
             found.push(Failure {
                 test,

@@ -1,5 +1,6 @@
-//! Which failures belong together. Failures with the same signature and facts form a unit;
-//! units merge when they share a specific fact about the same target:
+//! Which failures belong together. Failures with the same signature and facts form a unit
+//! (within one suite, when they state no specific fact); units merge when they share a
+//! specific fact about the same target:
 //!
 //! - the same kind and value (close code 1011, status 404, suite `api`, event `agent_started`)
 //!   — an exception type alone never merges;
@@ -72,12 +73,20 @@ pub fn group(failures: &[Failure<'_>]) -> Vec<(Vec<Unit>, Vec<Fact>)> {
         .collect()
 }
 
-/// Failures with equal signature and facts, in order of first appearance.
+/// Failures with equal signature and facts, in order of first appearance. Without a
+/// mergeable fact, a signature only groups within one suite: the same words in two suites
+/// (`assert False`, a blank message) say nothing about a shared cause.
 fn units(failures: &[Failure<'_>]) -> Vec<Unit> {
-    let mut index: HashMap<(&str, &[Fact]), usize> = HashMap::new();
+    let mut index: HashMap<(&str, &str, &[Fact]), usize> = HashMap::new();
     let mut units: Vec<Unit> = Vec::new();
     for (i, failure) in failures.iter().enumerate() {
-        let key = (failure.signature.as_str(), failure.facts.as_slice());
+        let specific = failure.facts.iter().any(|f| f.kind != FactKind::Exception);
+        let suite = if specific {
+            ""
+        } else {
+            failure.test.suite.as_str()
+        };
+        let key = (suite, failure.signature.as_str(), failure.facts.as_slice());
         match index.get(&key) {
             Some(&unit) => units[unit].failures.push(i),
             None => {

@@ -63,15 +63,16 @@ impl Context {
 fn rank(kind: FactKind) -> u8 {
     match kind {
         FactKind::Hang => 0,
-        FactKind::WsClose => 1,
-        FactKind::Stalled => 2,
-        FactKind::HttpStatus => 3,
-        FactKind::Refused => 4,
-        FactKind::Dns => 5,
-        FactKind::Tls => 6,
-        FactKind::Reset => 7,
-        FactKind::Timeout => 8,
-        FactKind::Exception => 9,
+        FactKind::SuiteFailed => 1,
+        FactKind::WsClose => 2,
+        FactKind::Stalled => 3,
+        FactKind::HttpStatus => 4,
+        FactKind::Refused => 5,
+        FactKind::Dns => 6,
+        FactKind::Tls => 7,
+        FactKind::Reset => 8,
+        FactKind::Timeout => 9,
+        FactKind::Exception => 10,
     }
 }
 
@@ -103,6 +104,11 @@ pub fn headline(facts: &[Fact], context: &Context) -> String {
             }
             line
         }
+        FactKind::SuiteFailed => format!(
+            "`{}` failed as a whole: {}",
+            fact.value,
+            code(&cut(&context.example))
+        ),
         FactKind::WsClose => {
             let code = fact.value.parse().unwrap_or(0);
             let what = match target {
@@ -168,6 +174,7 @@ pub fn describe(fact: &Fact) -> String {
         FactKind::Tls => "TLS failure".to_owned(),
         FactKind::Timeout => "no answer".to_owned(),
         FactKind::Hang => format!("`{}` hung", fact.value),
+        FactKind::SuiteFailed => format!("`{}` failed as a whole", fact.value),
         FactKind::Stalled if fact.value == "start" => "no event at all".to_owned(),
         FactKind::Stalled => format!("events stop after `{}`", fact.value),
         FactKind::Exception => format!("`{}`", fact.value),
@@ -185,7 +192,7 @@ pub fn target_word(kind: FactKind) -> &'static str {
         FactKind::HttpStatus | FactKind::Timeout => "endpoint",
         FactKind::Refused | FactKind::Reset => "address",
         FactKind::Dns | FactKind::Tls => "host",
-        FactKind::Hang | FactKind::Exception => "target",
+        FactKind::Hang | FactKind::SuiteFailed | FactKind::Exception => "target",
     }
 }
 
@@ -205,10 +212,16 @@ pub fn action(cause: &RootCause) -> String {
     action
 }
 
-/// [`action`] followed by the backend's own line about it, or a pointer to the logs when
-/// greenloop read none that matches.
-pub fn next_action(cause: &RootCause) -> String {
+/// [`action`] followed by the backend's own line about it; `read` names the logs greenloop
+/// read for this iteration, so a cause without a matching line says where it looked.
+pub fn next_action(cause: &RootCause, read: &[&str]) -> String {
     let mut action = action(cause);
+    let specific = cause.facts.iter().any(|f| {
+        !matches!(
+            f.kind,
+            FactKind::Exception | FactKind::Hang | FactKind::SuiteFailed
+        )
+    });
     match cause.log_lines.first() {
         Some(line) => {
             let place = match &line.link {
@@ -220,12 +233,14 @@ pub fn next_action(cause: &RootCause) -> String {
                 code(&cut(&line.text))
             ));
         }
-        None if cause.facts.iter().any(|f| f.kind != FactKind::Exception) => {
-            action.push_str(
-                " No log line greenloop read matches it: look in the backend's logs for this iteration's time.",
-            );
-        }
-        None => {}
+        None if !specific => {}
+        None if read.is_empty() => action.push_str(
+            " (greenloop read no backend log this time: a `[[log]]` source would have its matching lines quoted here.)",
+        ),
+        None => action.push_str(&format!(
+            " No line of the logs greenloop read ({}) matches it.",
+            read.join(", ")
+        )),
     }
     action
 }
@@ -247,6 +262,10 @@ fn act(fact: &Fact, facts: &[Fact]) -> String {
                 fact.value
             )
         }
+        FactKind::SuiteFailed => format!(
+            "Read the end of `{}`'s output in its log: the suite failed as a whole, so its own tests' results are missing",
+            fact.value
+        ),
         FactKind::WsClose => match fact.value.as_str() {
             "1011" => format!(
                 "Find the error in the WebSocket handler{} — 1011 means the server failed while handling a message",
@@ -323,7 +342,7 @@ pub fn reason(status: u16) -> &'static str {
         502 => "Bad Gateway",
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
-        400..=499 => "client error",
+        ..=499 => "client error",
         _ => "server error",
     }
 }

@@ -56,8 +56,9 @@ pub fn attach(causes: &mut [RootCause], logs: &[LogText]) {
             }
         }
     }
+    let read: Vec<&str> = logs.iter().map(|l| l.name.as_str()).collect();
     for cause in causes.iter_mut() {
-        cause.next_action = headline::next_action(cause);
+        cause.next_action = headline::next_action(cause, &read);
     }
 }
 

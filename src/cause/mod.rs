@@ -60,8 +60,9 @@ fn analyse_with(
             .then_with(|| a.headline.cmp(&b.headline))
     });
     let resolved = continuity::settle(&mut causes, previous, at, deployed);
+    // Until logs are read (`attach_logs`), the action says nothing about them.
     for cause in &mut causes {
-        cause.next_action = headline::next_action(cause);
+        cause.next_action = headline::action(cause);
     }
     (causes, resolved)
 }

@@ -256,6 +256,43 @@ fn no_merge_without_a_shared_fact_about_the_same_target() {
 }
 
 #[test]
+fn the_same_words_in_two_suites_are_two_causes_unless_they_state_a_fact() {
+    let suites = vec![
+        suite(
+            "api",
+            false,
+            vec![
+                ("t", "a", failed("assert False")),
+                (
+                    "t",
+                    "b",
+                    failed("ConnectionClosedError: received 1011 (internal error)"),
+                ),
+            ],
+        ),
+        suite(
+            "web",
+            false,
+            vec![
+                ("t", "a", failed("assert False")),
+                (
+                    "t",
+                    "b",
+                    failed("ConnectionClosedError: received 1011 (internal error)"),
+                ),
+            ],
+        ),
+    ];
+    let (causes, _) = analyse_with(&suites, &[], None, at(1), None);
+    let sizes: Vec<usize> = causes.iter().map(|c| c.tests.len()).collect();
+    assert_eq!(sizes, [2, 1, 1], "{:#?}", headlines(&causes));
+    assert_eq!(
+        causes[0].headline,
+        "The WebSocket closes with 1011 (internal error)"
+    );
+}
+
+#[test]
 fn two_unstated_targets_stay_apart_without_a_known_one() {
     let suites = vec![suite(
         "api",

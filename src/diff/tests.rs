@@ -301,7 +301,7 @@ fn a_hung_suite_that_runs_again_is_fixed_not_removed() {
     let diff = diff(Some(&previous), &now, at(1, 4));
     let stand_in = TestId::new("mission-critical", "suite", "exit code");
     assert!(diff.removed.is_empty(), "removed: {:?}", diff.removed);
-    assert_eq!(diff.fixed, [stand_in.clone()]);
+    assert_eq!(diff.fixed, std::slice::from_ref(&stand_in));
     assert_eq!(diff.added.len(), 3);
     assert_eq!(
         diff.recovered,

@@ -29,6 +29,9 @@ pub enum FactKind {
     Timeout,
     /// A suite (value) that hung and was killed.
     Hang,
+    /// A suite (value) that failed as a whole: it crashed, could not start, or gave no results
+    /// of its own (its stand-in test fails).
+    SuiteFailed,
     /// An event stream (target: its path) that stopped after an event (value; `start` when
     /// no event arrived at all).
     Stalled,
@@ -48,6 +51,7 @@ impl FactKind {
             Self::Tls => "tls",
             Self::Timeout => "timeout",
             Self::Hang => "hang",
+            Self::SuiteFailed => "suite_failed",
             Self::Stalled => "stalled",
             Self::Exception => "exception",
         }

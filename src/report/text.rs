@@ -48,7 +48,8 @@ pub fn first_lines(text: &str, max_lines: usize) -> String {
 /// earlier ones were left out.
 pub fn last_lines(text: &str, max_lines: usize) -> String {
     let lines: Vec<&str> = text.trim_end().lines().collect();
-    if lines.len() <= max_lines {
+    // Saying "1 earlier line" takes the line it would save.
+    if lines.len() <= max_lines + 1 {
         return lines.join("\n");
     }
     format!(
@@ -90,6 +91,7 @@ mod tests {
     #[test]
     fn line_windows_say_what_they_dropped() {
         assert_eq!(first_lines("a\nb\nc", 2), "a\nb\n… 1 more lines");
-        assert_eq!(last_lines("a\nb\nc", 2), "… 1 earlier lines\nb\nc");
+        assert_eq!(last_lines("a\nb\nc", 2), "a\nb\nc");
+        assert_eq!(last_lines("a\nb\nc\nd", 2), "… 2 earlier lines\nc\nd");
     }
 }
