@@ -136,7 +136,9 @@ fn the_demo_fails_like_a_staging_day_then_converges_to_green() {
     assert_eq!(last["verdict"], "green", "{:#}", last["totals"]);
     assert_eq!(root.latest_json("demo")["iteration"], last["iteration"]);
 
-    // The fix read each report and mended the fault behind its first primary issue.
+    root_causes_explain_each_iteration(&root, &stems, &iterations);
+
+    // The fix read each report and mended the fault behind its first root cause.
     let mended: Vec<String> = stems[..stems.len() - 1]
         .iter()
         .map(|stem| {
@@ -174,6 +176,194 @@ fn the_demo_fails_like_a_staging_day_then_converges_to_green() {
         (Some(2), Some(1))
     );
     assert_eq!(failing(&again), failing(first), "{:#}", again["totals"]);
+}
+
+/// The causes a person would name, from every source, with the backend's own line for each;
+/// what changed, including what fails differently and what the fix did; and no false alarm when
+/// the hung suite runs again.
+fn root_causes_explain_each_iteration(
+    root: &Root,
+    stems: &[String],
+    iterations: &[serde_json::Value],
+) {
+    let causes = |it: &serde_json::Value| it["root_causes"].as_array().unwrap().clone();
+    let has_fact = |cause: &serde_json::Value, kind: &str, value: &str| {
+        cause["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == kind && f["value"] == value)
+    };
+    let tests = |cause: &serde_json::Value| -> Vec<String> {
+        cause["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let logged = |cause: &serde_json::Value, words: &str| {
+        let line = &cause["log_lines"][0];
+        assert_eq!(line["source"], "service", "{cause:#}");
+        assert!(
+            line["text"].as_str().unwrap().contains(words),
+            "{words}: {cause:#}"
+        );
+    };
+    let ws = "websocket-events::tests.test_websocket_events::";
+
+    // Iteration 1: three observable faults, three causes.
+    let first = causes(&iterations[0]);
+    assert_eq!(first.len(), 3, "{first:#?}");
+    let [crash, hang, missing] = [&first[0], &first[1], &first[2]];
+    assert!(has_fact(crash, "ws_close", "1011"), "{crash:#}");
+    let crash_tests = tests(crash);
+    for test in [
+        "test_agent_started_event",
+        "test_agent_thinking_event",
+        "test_tool_events",
+        "test_agent_completed_event",
+    ] {
+        assert!(
+            crash_tests.contains(&format!("{ws}{test}")),
+            "{crash_tests:?}"
+        );
+    }
+    for check in ["event agent_started", "event agent_completed", "close"] {
+        assert!(
+            crash_tests.contains(&format!("probe::agent events::{check}")),
+            "{crash_tests:?}"
+        );
+    }
+    logged(crash, "fault ws_1011: closing the WebSocket with 1011");
+    assert!(has_fact(hang, "hang", "mission-critical"), "{hang:#}");
+    logged(
+        hang,
+        "fault suite_hangs: GET /api/threads will never answer",
+    );
+    assert!(has_fact(missing, "http_status", "404"), "{missing:#}");
+    assert_eq!(
+        tests(missing),
+        [
+            "api::tests.test_api::test_agent_start",
+            "api::tests.test_api::test_agent_status",
+            "probe::agent start::status",
+        ]
+    );
+    logged(
+        missing,
+        "fault agents_404: answering 404 to /api/agents/start",
+    );
+    assert!(first.iter().all(|c| c["new"] == true));
+    let report = read(root, &format!("{}.md", stems[0]));
+    let lines = report.lines().count();
+    assert!(
+        lines <= 150,
+        "Iteration 1's report has {lines} lines:\n{report}"
+    );
+    eprintln!("Iteration 1's report: {lines} lines");
+
+    // Iteration 2: the stream now stalls after agent_started; the 404 and the hang remain.
+    let second = causes(&iterations[1]);
+    assert_eq!(second.len(), 3, "{second:#?}");
+    assert!(
+        has_fact(&second[0], "stalled", "agent_started"),
+        "{:#}",
+        second[0]
+    );
+    assert_eq!(second[0]["new"], true);
+    let stalled = tests(&second[0]);
+    assert!(
+        stalled.iter().any(|t| t.starts_with(ws))
+            && stalled
+                .iter()
+                .any(|t| t.starts_with("probe::agent events::")),
+        "{stalled:?}"
+    );
+    logged(
+        &second[0],
+        "fault events_stop: the event stream stops after agent_started",
+    );
+    assert!(has_fact(&second[1], "hang", "mission-critical") && second[1]["new"] == false);
+    assert!(has_fact(&second[2], "http_status", "404") && second[2]["new"] == false);
+    let diff = &iterations[1]["diff"];
+    for test in [
+        "test_agent_thinking_event",
+        "test_tool_events",
+        "test_agent_completed_event",
+    ] {
+        let id = format!("{ws}{test}");
+        let change = &diff["signature_changes"][&id];
+        assert!(
+            change["before"].as_str().unwrap().contains("1011")
+                && change["after"]
+                    .as_str()
+                    .unwrap()
+                    .contains("stalled after agent_started"),
+            "{id}: {diff:#}"
+        );
+    }
+    let fix = &iterations[1]["previous_fix"];
+    assert_eq!(fix["succeeded"], true);
+    assert!(
+        fix["said"].as_str().unwrap().starts_with("mended ws_1011"),
+        "{fix:#}"
+    );
+    let report = read(root, &format!("{}.md", stems[1]));
+    assert!(
+        report.contains("- **Failing differently (7):**"),
+        "{report}"
+    );
+    assert!(
+        report.contains("**The fix after Loop 1 / Iteration 1:** ✔")
+            && report.contains("mended ws_1011"),
+        "{report}"
+    );
+
+    // Iteration 4: the hang is fixed — a recovery, not a removed test or a shrinking battery.
+    let fourth = &iterations[3];
+    assert_eq!(fourth["diff"]["removed"], serde_json::json!([]));
+    assert_eq!(fourth["diff"]["recovered"][0]["suite"], "mission-critical");
+    assert!(
+        fourth["diff"]["fixed"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("mission-critical::suite::exit code"))
+    );
+    assert!(
+        !fourth["integrity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "battery_shrank"),
+        "{:#}",
+        fourth["integrity"]
+    );
+    let report = read(root, &format!("{}.md", stems[3]));
+    assert!(
+        report.contains("- **Recovered:** `mission-critical`: hung → 3/3 passed"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("removed") && !report.contains("shrank"),
+        "{report}"
+    );
+    let index = read(root, "index.md");
+    let row = index
+        .lines()
+        .find(|l| l.contains("[Loop 1 / Iteration 4]"))
+        .unwrap();
+    assert!(
+        row.contains("`mission-critical`: hung → 3/3 passed") && !row.contains("removed"),
+        "{row}"
+    );
+    let output = root.greenloop(&["history", "demo"]);
+    let history = String::from_utf8_lossy(&output.stdout);
+    let row = history.lines().find(|l| l.starts_with("L1 I4")).unwrap();
+    assert!(
+        row.contains("mission-critical: hung → 3/3 passed") && !row.contains("removed"),
+        "{row}"
+    );
 }
 
 #[test]
