@@ -290,3 +290,90 @@ fn without_repo_the_revision_change_is_still_told_but_no_commits() {
     );
     assert!(!md.contains("Commits deployed"), "{md}");
 }
+
+/// The application as a real HTTP service: `app/server.py` answers 200 on the routes it lists
+/// and 404 on any other.
+fn server(routes: &[&str]) -> String {
+    format!(
+        r#"import http.server, sys
+ROUTES = {routes:?}
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path in ROUTES else 404)
+        self.end_headers()
+        self.wfile.write(b"{{}}")
+
+    def log_message(self, fmt, *args):
+        print(fmt % args, file=sys.stderr, flush=True)
+
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"#
+    )
+}
+
+#[test]
+fn a_commit_that_breaks_an_endpoint_is_named_by_the_new_root_cause() {
+    let root = Root::new();
+    let app = App::init(&root);
+    let port = common::free_port();
+    let a = app.commit(
+        "server.py",
+        &server(&["/health", "/api/agents"]),
+        "Serve agents",
+    );
+    root.write_loop(
+        "app",
+        &format!(
+            r#"title = "App"
+
+[deploy]
+service = ["python3", "app/server.py", "{port}"]
+ready_url = "http://127.0.0.1:{port}/health"
+revision = {GIT_REVISION}
+repo = "app"
+
+[[suite]]
+name = "smoke"
+command = ["true"]
+
+[[probe]]
+kind = "http"
+name = "agents"
+url = "http://127.0.0.1:{port}/api/agents"
+"#
+        ),
+    );
+    run(&root, 0);
+
+    let b = app.commit(
+        "server.py",
+        &server(&["/health"]),
+        "Move the agent routes into their own module",
+    );
+    let c = app.commit("README", "app\n", "Document the app");
+    run(&root, 1);
+    let json = root.latest_json("app");
+    let causes = json["root_causes"].as_array().unwrap();
+    assert_eq!(causes.len(), 1, "{causes:#?}");
+    let cause = &causes[0];
+    assert_eq!(cause["headline"], "`GET /api/agents` answers 404 (Not Found)");
+    assert_eq!(cause["new"], true);
+    assert_eq!(
+        cause["arrived_with"].as_str().unwrap(),
+        format!(
+            "first seen after deploying `{c}` (was `{a}`); it came with 2 commits (`{a}..{c}`): `{c}` Document the app; `{b}` Move the agent routes into their own module"
+        )
+    );
+    let md = root.latest_md("app");
+    assert!(
+        md.contains(&format!("- **Deploy:** first seen after deploying `{c}` (was `{a}`)")),
+        "{md}"
+    );
+
+    // The cause goes on without a new deploy: it is no longer new, and names no commits.
+    run(&root, 1);
+    let cause = &root.latest_json("app")["root_causes"][0];
+    assert_eq!(cause["new"], false);
+    assert!(cause["arrived_with"].is_null(), "{cause:#}");
+}
