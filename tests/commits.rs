@@ -357,7 +357,10 @@ url = "http://127.0.0.1:{port}/api/agents"
     let causes = json["root_causes"].as_array().unwrap();
     assert_eq!(causes.len(), 1, "{causes:#?}");
     let cause = &causes[0];
-    assert_eq!(cause["headline"], "`GET /api/agents` answers 404 (Not Found)");
+    assert_eq!(
+        cause["headline"],
+        "`GET /api/agents` answers 404 (Not Found)"
+    );
     assert_eq!(cause["new"], true);
     assert_eq!(
         cause["arrived_with"].as_str().unwrap(),
@@ -367,7 +370,9 @@ url = "http://127.0.0.1:{port}/api/agents"
     );
     let md = root.latest_md("app");
     assert!(
-        md.contains(&format!("- **Deploy:** first seen after deploying `{c}` (was `{a}`)")),
+        md.contains(&format!(
+            "- **Deploy:** first seen after deploying `{c}` (was `{a}`)"
+        )),
         "{md}"
     );
 

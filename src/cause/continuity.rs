@@ -2,10 +2,12 @@
 //! keeps its id and "since when"), which are new — and which deploy brought them — and which
 //! of last time's are resolved.
 
+use std::collections::{HashMap, HashSet};
+
 use super::headline::primary;
 use super::identity::keys;
 use crate::model::{
-    DeployChange, IterationRef, Previous, PriorRootCause, ResolvedRootCause, RootCause,
+    DeployChange, FactKind, IterationRef, Previous, PriorRootCause, ResolvedRootCause, RootCause,
 };
 
 /// Commits a new root cause's "arrived with" lists before "and N more".
@@ -21,16 +23,24 @@ pub fn settle(
     deployed: Option<&DeployChange>,
 ) -> Vec<ResolvedRootCause> {
     let prior: &[PriorRootCause] = previous.map_or(&[], |p| &p.root_causes);
+    // Each key to the prior causes that had it: one lookup per key, not a scan per cause.
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in prior.iter().enumerate() {
+        for key in &p.keys {
+            by_key.entry(key.as_str()).or_default().push(i);
+        }
+    }
     let mut continued = vec![false; prior.len()];
-    let mut taken: Vec<String> = Vec::new();
+    let mut taken = Taken::default();
     for cause in causes.iter_mut() {
-        let own = keys(cause);
-        let matched: Vec<usize> = prior
+        let mut matched: Vec<usize> = keys(cause)
             .iter()
-            .enumerate()
-            .filter(|(_, p)| p.keys.iter().any(|k| own.binary_search(k).is_ok()))
-            .map(|(i, _)| i)
+            .filter_map(|k| by_key.get(k.as_str()))
+            .flatten()
+            .copied()
             .collect();
+        matched.sort_unstable();
+        matched.dedup();
         for &i in &matched {
             continued[i] = true;
         }
@@ -52,8 +62,7 @@ pub fn settle(
                 slug(cause)
             }
         };
-        cause.id = unique(id, &taken);
-        taken.push(cause.id.clone());
+        cause.id = taken.claim(id);
     }
     prior
         .iter()
@@ -104,9 +113,9 @@ fn arrived_with(deployed: &DeployChange) -> String {
 }
 
 /// A new cause's id from its most telling fact, e.g. `ws_close-1011-ws`; from its largest
-/// cluster's signature when it states no fact.
+/// cluster's signature when it states none but an exception type (which many causes share).
 fn slug(cause: &RootCause) -> String {
-    let words = match primary(&cause.facts) {
+    let words = match primary(&cause.facts).filter(|f| f.kind != FactKind::Exception) {
         Some(fact) => format!(
             "{} {} {}",
             fact.kind.as_str(),
@@ -132,13 +141,27 @@ fn slug(cause: &RootCause) -> String {
     slug.trim_matches('-').to_owned()
 }
 
-/// `id`, or `id-2`, `id-3`, … when a cause of this iteration already has it.
-fn unique(id: String, taken: &[String]) -> String {
-    if !taken.contains(&id) {
-        return id;
+/// The ids given out in one iteration.
+#[derive(Default)]
+struct Taken {
+    ids: HashSet<String>,
+    /// The next suffix to try per base id, so thousands of causes with one base stay linear.
+    next: HashMap<String, usize>,
+}
+
+impl Taken {
+    /// `id`, or `id-2`, `id-3`, … when a cause of this iteration already has it.
+    fn claim(&mut self, id: String) -> String {
+        if self.ids.insert(id.clone()) {
+            return id;
+        }
+        let next = self.next.entry(id.clone()).or_insert(2);
+        loop {
+            let candidate = format!("{id}-{next}");
+            *next += 1;
+            if self.ids.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
-    (2..)
-        .map(|n| format!("{id}-{n}"))
-        .find(|candidate| !taken.contains(candidate))
-        .expect("some suffix is free")
 }

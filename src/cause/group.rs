@@ -11,7 +11,7 @@
 //!   both answered 404). Two failures that both leave the target out stay apart, unless each
 //!   joins the same known target.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::failure::Failure;
 use crate::model::{Fact, FactKind};
@@ -30,7 +30,9 @@ pub struct Unit {
 pub fn group(failures: &[Failure<'_>]) -> Vec<(Vec<Unit>, Vec<Fact>)> {
     let units = units(failures);
     let mut sets = DisjointSets::new(units.len());
-    let mut merged_on: Vec<Fact> = Vec::new();
+    // Each merge with the fact it was made on; which root cause it belongs to is known only
+    // once every merge is made.
+    let mut merges: Vec<(usize, Fact)> = Vec::new();
     for ((kind, value), members) in buckets(&units) {
         for (a, b) in links(&members) {
             if sets.union(a, b) {
@@ -40,34 +42,31 @@ pub fn group(failures: &[Failure<'_>]) -> Vec<(Vec<Unit>, Vec<Fact>)> {
                     .filter_map(|(_, target)| *target)
                     .max_by_key(|t| t.len())
                     .map(str::to_owned);
-                merged_on.push(Fact {
-                    kind,
-                    value: value.to_owned(),
-                    target,
-                });
+                merges.push((
+                    a,
+                    Fact {
+                        kind,
+                        value: value.to_owned(),
+                        target,
+                    },
+                ));
             }
         }
+    }
+    let mut reasons: HashMap<usize, BTreeSet<Fact>> = HashMap::new();
+    for (unit, fact) in merges {
+        reasons.entry(sets.find(unit)).or_default().insert(fact);
     }
     let mut groups: BTreeMap<usize, Vec<Unit>> = BTreeMap::new();
     for (index, unit) in units.into_iter().enumerate() {
         groups.entry(sets.find(index)).or_default().push(unit);
     }
     groups
-        .into_values()
-        .map(|units| {
-            let mut reasons: Vec<Fact> = merged_on
-                .iter()
-                .filter(|f| {
-                    units.iter().any(|u| {
-                        u.facts
-                            .iter()
-                            .any(|g| g.kind == f.kind && g.value == f.value)
-                    })
-                })
-                .cloned()
-                .collect();
-            reasons.sort();
-            reasons.dedup();
+        .into_iter()
+        .map(|(root, units)| {
+            let reasons = reasons
+                .remove(&root)
+                .map_or_else(Vec::new, |r| r.into_iter().collect());
             (units, reasons)
         })
         .collect()
@@ -133,33 +132,31 @@ fn links(members: &[(usize, Option<&str>)]) -> Vec<(usize, usize)> {
         }
     }
     // A path without a method joins the one target with a method on that path.
-    let mut classes: Vec<(&str, usize)> = Vec::new();
+    let mut with_method: HashMap<&str, Vec<usize>> = HashMap::new();
     for (&target, &unit) in &by_target {
-        if target.starts_with('/') {
-            let methods: Vec<usize> = by_target
-                .iter()
-                .filter(|(t, _)| t.split_once(' ').is_some_and(|(_, path)| path == target))
-                .map(|(_, &u)| u)
-                .collect();
-            if let [only] = methods[..] {
-                links.push((only, unit));
-                continue;
-            }
+        if let Some((_, path)) = target.split_once(' ') {
+            with_method.entry(path).or_default().push(unit);
         }
-        classes.push((target, unit));
+    }
+    let mut classes = 0;
+    let mut only_class = None;
+    for (&target, &unit) in &by_target {
+        let methods = with_method.get(target).map_or(&[][..], Vec::as_slice);
+        if target.starts_with('/') && !methods.is_empty() {
+            if let [only] = methods {
+                links.push((*only, unit));
+            }
+            // Joined to its method's target, or ambiguous between several: not a class of
+            // its own either way.
+            continue;
+        }
+        classes += 1;
+        only_class = Some(unit);
     }
     // No target: joins the only target there is.
-    let distinct: Vec<usize> = classes
-        .iter()
-        .filter(|(target, _)| {
-            !target.starts_with('/')
-                || !by_target
-                    .keys()
-                    .any(|t| t.split_once(' ').is_some_and(|(_, path)| path == *target))
-        })
-        .map(|&(_, unit)| unit)
-        .collect();
-    if let [only] = distinct[..] {
+    if classes == 1
+        && let Some(only) = only_class
+    {
         for &(unit, target) in members {
             if target.is_none() {
                 links.push((only, unit));

@@ -282,8 +282,10 @@ impl<'a> Recorder<'a> {
             crate::model::Revision::Unknown { .. } => None,
         });
         let deployed = deploy_change(revision, baselines, commits);
+        let clock = Instant::now();
         let (root_causes, resolved_root_causes) =
             cause::analyse(&suites, &probes, previous, at, deployed.as_ref());
+        tracing::debug!(elapsed = ?clock.elapsed(), causes = root_causes.len(), "found the root causes");
         Iteration {
             loop_name: plan.name.clone(),
             title: plan.title.clone(),
