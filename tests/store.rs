@@ -384,3 +384,86 @@ fn verdict_before_spans_loops_counts_errors_and_skips_interrupted_and_running() 
     let other = greenloop::model::LoopName::new("other").unwrap();
     assert_eq!(store.verdict_before(&other, at(9, 9)).unwrap(), None);
 }
+
+#[test]
+fn what_the_next_report_explains_with_is_read_back_with_the_previous_iteration() {
+    use greenloop::model::{
+        DeployKind, DeployOutcome, DeployStatus, Fact, FactKind, PriorFix, Revision, RootCause,
+        SuiteRecovery, TestId,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("greenloop.db")).unwrap();
+    let first = store
+        .begin_iteration(&name(), false, "schedule", chrono::Utc::now())
+        .unwrap();
+    let mut it = iteration(first, Verdict::Failing, vec![("a", fail("received 1011"))]);
+    it.deploy = Some(DeployOutcome {
+        kind: DeployKind::Command,
+        command: vec!["./deploy.sh".into()],
+        status: DeployStatus::Ready,
+        duration: std::time::Duration::from_secs(1),
+        readiness: None,
+        revision: Some(Revision::Known("abc123".into())),
+        service_end: None,
+        log: None,
+        tail: String::new(),
+    });
+    it.diff.recovered = vec![SuiteRecovery {
+        suite: "mission-critical".into(),
+        stand_in: TestId::new("mission-critical", "suite", "exit code"),
+        before: TestStatus::Timeout,
+        passed: 3,
+        ran: 3,
+    }];
+    it.root_causes = vec![RootCause {
+        id: "ws_close-1011-ws".into(),
+        headline: "The WebSocket closes with 1011 (internal error)".into(),
+        facts: vec![Fact {
+            kind: FactKind::WsClose,
+            value: "1011".into(),
+            target: Some("/ws".into()),
+        }],
+        why: vec![],
+        critical: true,
+        first_seen: first,
+        new: true,
+        tests: vec![id("a")],
+        evidence: vec![],
+        clusters: vec!["received 1011".into()],
+        log_lines: vec![],
+        arrived_with: None,
+        next_action: "Find the error.".into(),
+    }];
+    store.finish_iteration(&it, "stem", None).unwrap();
+    let fix = PriorFix {
+        after: first,
+        succeeded: true,
+        summary: "exit 0 in 0.20 s".into(),
+        said: Some("mended ws_1011".into()),
+    };
+    store.record_fix(&name(), first, &fix).unwrap();
+
+    let next = store
+        .begin_iteration(&name(), false, "schedule", chrono::Utc::now())
+        .unwrap();
+    let previous = store.previous(&name(), next).unwrap().unwrap();
+    assert_eq!(previous.revision.as_deref(), Some("abc123"));
+    assert_eq!(previous.fix, Some(fix));
+    assert_eq!(previous.signatures[&id("a")], "received 1011");
+    let [cause] = previous.root_causes.as_slice() else {
+        panic!("{:?}", previous.root_causes)
+    };
+    assert_eq!(cause.id, "ws_close-1011-ws");
+    assert_eq!(cause.first_seen, first);
+    assert_eq!(cause.count, 1);
+    assert_eq!(cause.keys, ["sig received 1011", "ws_close 1011@/ws"]);
+    assert_eq!(
+        store.history(&name()).unwrap()[1].recovered,
+        ["`mission-critical`: hung → 3/3 passed"]
+    );
+    assert_eq!(
+        store.last_green_revision(&name(), next).unwrap(),
+        None,
+        "no green iteration yet"
+    );
+}

@@ -203,6 +203,12 @@ fn a_version_1_database_opens_with_its_data() {
     let previous = store.previous(&name(), at(1, 2)).unwrap().unwrap();
     assert_eq!(previous.tests[&id("a")].failing_since, Some(at(1, 1)));
     assert_eq!(previous.clusters[0].signature, "boom");
+    // Version 3's columns: nothing recorded before it is invented.
+    assert_eq!(history[0].recovered, Vec::<String>::new());
+    assert_eq!(previous.revision, None);
+    assert_eq!(previous.fix, None);
+    assert!(previous.root_causes.is_empty());
+    assert_eq!(previous.signatures[&id("a")], "boom");
     let next = store
         .begin_iteration(&name(), false, "schedule", chrono::Utc::now())
         .unwrap();
