@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::failure::Failure;
+use super::failure::{Failure, tidy};
 use super::group::Unit;
 use super::headline;
-use crate::model::{Evidence, Fact, FactKind, IterationRef, RootCause};
+use crate::model::{Evidence, Fact, IterationRef, RootCause};
 
 /// The root cause made of `units` of `failures`, merged on `reasons`; `first_seen`, `new`,
 /// `id` and `arrived_with` are settled later against the previous iteration.
@@ -51,19 +51,9 @@ pub fn build(
     }
 }
 
-/// The facts of every unit, each once; a fact without a target is left out where the same
-/// fact with a target is there.
+/// The facts of every unit, each once (see [`tidy`]).
 fn facts(units: &[Unit]) -> Vec<Fact> {
-    let mut facts: Vec<Fact> = units.iter().flat_map(|u| u.facts.iter().cloned()).collect();
-    facts.sort();
-    facts.dedup();
-    let known: Vec<(FactKind, String)> = facts
-        .iter()
-        .filter(|f| f.target.is_some())
-        .map(|f| (f.kind, f.value.clone()))
-        .collect();
-    facts.retain(|f| f.target.is_some() || !known.contains(&(f.kind, f.value.clone())));
-    facts
+    tidy(units.iter().flat_map(|u| u.facts.iter().cloned()).collect())
 }
 
 /// Failures per suite (probe checks per probe), suites in order of first appearance.

@@ -167,7 +167,7 @@ fn hang_facts(suite: &str, message: &str) -> Vec<Fact> {
 
 /// Sorted, without duplicates, and without a target-less fact where the same fact with a
 /// target is there.
-fn tidy(mut facts: Vec<Fact>) -> Vec<Fact> {
+pub fn tidy(mut facts: Vec<Fact>) -> Vec<Fact> {
     facts.sort();
     facts.dedup();
     let known: Vec<(FactKind, String)> = facts

@@ -6,15 +6,8 @@ use super::*;
 /// `kind value@target` for each fact, in order.
 fn shown(text: &str) -> Vec<String> {
     from_text(text)
-        .into_iter()
-        .map(|f| {
-            format!(
-                "{} {}@{}",
-                f.kind.as_str(),
-                f.value,
-                f.target.as_deref().unwrap_or("")
-            )
-        })
+        .iter()
+        .map(crate::cause::identity::fact_key)
         .collect()
 }
 
