@@ -93,6 +93,16 @@ fn unrelated_failures_from_real_producers_are_never_merged() {
         assert_eq!(suites.len(), 1, "{cause:#?}");
         assert_eq!(cause.clusters.len(), 1, "{cause:#?}");
     }
+    // Their messages (`expect(received).toBeTruthy()`, `expected [1.2.1] but found [1.2.0]`,
+    // `assert False`, jest's "1 ms timeout", tracebacks with line numbers, …) state no network
+    // fact: numbers and words alone are never one.
+    let stated: Vec<String> = causes
+        .iter()
+        .flat_map(|c| &c.facts)
+        .filter(|f| f.kind != greenloop::model::FactKind::Exception)
+        .map(|f| f.to_string())
+        .collect();
+    assert!(stated.is_empty(), "{stated:?}");
     let in_causes: usize = causes.iter().map(|c| c.tests.len()).sum();
     assert_eq!(in_causes, failing, "every failure is in exactly one cause");
     for cause in &causes {
