@@ -4,7 +4,7 @@
 //! answers one question a reader asks ("what broke?", "what did the fix fix?") and a test sits in
 //! at most one of the lists that answer the same question.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{
     Diff, FailingDifferently, IterationRef, Previous, PriorTest, StillFailing, SuiteChange,
@@ -41,6 +41,13 @@ pub fn diff(previous: Option<&Previous>, current: &[SuiteResult], at: IterationR
     };
     let now = statuses(current);
     let suites = SuitesNow::of(current);
+    // The failing result of each failing id, to read the signature of those still failing.
+    let failing: HashMap<&TestId, &TestResult> = current
+        .iter()
+        .flat_map(|s| &s.tests)
+        .filter(|t| t.outcome.status().is_failure())
+        .map(|t| (&t.id, t))
+        .collect();
     let mut diff = Diff {
         previous: previous.at,
         suite_changes: suite_changes(&previous.suites, current),
@@ -50,7 +57,7 @@ pub fn diff(previous: Option<&Previous>, current: &[SuiteResult], at: IterationR
     // Both sides are sorted by id, so one merge-join pass classifies every test: linear in the
     // size of the battery, which matters at 100,000 tests.
     let mut before = previous.tests.iter().peekable();
-    for &(id, status, test) in &now {
+    for &(id, status) in &now {
         while let Some((gone, prior)) = before.next_if(|(prior_id, _)| *prior_id < id) {
             gone_now(&mut diff, &suites, gone, prior);
         }
@@ -71,7 +78,7 @@ pub fn diff(previous: Option<&Previous>, current: &[SuiteResult], at: IterationR
                     id: id.clone(),
                     since: since(previous, prior, at),
                 });
-                let after = crate::cluster::test_key(test);
+                let after = crate::cluster::test_key(failing[id]);
                 if let Some(before) = previous.signatures.get(id).filter(|b| **b != after) {
                     diff.failing_differently.push(FailingDifferently {
                         id: id.clone(),
@@ -105,20 +112,17 @@ impl<'a> SuitesNow<'a> {
         let mut reporting = BTreeMap::new();
         let mut failed_whole = Vec::new();
         for suite in current {
-            let own = suite.tests.iter().filter(|t| t.id.stand_in_for().is_none());
-            let totals = Totals::count(own);
-            if totals.total > 0 {
-                reporting.insert(
-                    suite.name.as_str(),
-                    (totals.ok(), totals.total - totals.skipped),
-                );
+            let mut own = Totals::default();
+            for test in &suite.tests {
+                let status = test.outcome.status();
+                if !test.id.is_stand_in_of(&suite.name) {
+                    own.add(status);
+                } else if status.is_failure() && !failed_whole.contains(&suite.name.as_str()) {
+                    failed_whole.push(suite.name.as_str());
+                }
             }
-            if suite
-                .tests
-                .iter()
-                .any(|t| t.id.stand_in_for().is_some() && t.outcome.status().is_failure())
-            {
-                failed_whole.push(suite.name.as_str());
+            if own.total > 0 {
+                reporting.insert(suite.name.as_str(), (own.ok(), own.total - own.skipped));
             }
         }
         Self {
@@ -178,20 +182,19 @@ pub fn failing_since(
 }
 
 /// Each test's status now, sorted by id; a duplicated id keeps its worst status (`TestStatus`
-/// orders passes before skips before failures) and the result that had it.
-fn statuses(current: &[SuiteResult]) -> Vec<(&TestId, TestStatus, &TestResult)> {
-    let mut now: Vec<(&TestId, TestStatus, &TestResult)> = current
+/// orders passes before skips before failures).
+fn statuses(current: &[SuiteResult]) -> Vec<(&TestId, TestStatus)> {
+    let mut now: Vec<(&TestId, TestStatus)> = current
         .iter()
         .flat_map(|s| &s.tests)
-        .map(|t| (&t.id, t.outcome.status(), t))
+        .map(|t| (&t.id, t.outcome.status()))
         .collect();
-    now.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    now.sort_unstable();
     // Sorted by (id, status), the last entry of an id is its worst: keep it in the first slot.
     now.dedup_by(|later, kept| {
         let same = later.0 == kept.0;
-        if same && later.1 > kept.1 {
-            kept.1 = later.1;
-            kept.2 = later.2;
+        if same {
+            kept.1 = kept.1.max(later.1);
         }
         same
     });

@@ -38,6 +38,16 @@ impl TestId {
         self.0.split("::").next().unwrap_or("")
     }
 
+    /// Whether this is the stand-in greenloop adds for `suite` (see [`Self::stand_in_for`]):
+    /// a prefix check, cheap enough for every test of a large battery.
+    pub fn is_stand_in_of(&self, suite: &str) -> bool {
+        self.0
+            .strip_prefix(suite)
+            .and_then(|rest| rest.strip_prefix("::"))
+            .and_then(|rest| rest.strip_prefix(STAND_IN_CLASS))
+            .is_some_and(|rest| rest.starts_with("::"))
+    }
+
     /// For a test greenloop adds in a suite's place (`<suite>::suite::exit code`, `…::junit
     /// <file>`: the suite hung, crashed, or its results were broken or missing), the suite.
     pub fn stand_in_for(&self) -> Option<&str> {

@@ -245,6 +245,10 @@ fn spawn(spec: &ProcessSpec) -> Result<Started, ProcessError> {
         program: program.clone(),
         source,
     };
+    // Before the spawn: on a loaded machine `spawn` can return well after the command began,
+    // and a duration measured from then would undercount (a `sleep 0.1` suite once measured
+    // under 0.1 s in the daemon tests).
+    let at = Instant::now();
     let mut child = Command::new(program_path)
         .args(args)
         .current_dir(&spec.workdir)
@@ -255,7 +259,6 @@ fn spawn(spec: &ProcessSpec) -> Result<Started, ProcessError> {
         .process_group(0)
         .spawn()
         .map_err(spawn_error)?;
-    let at = Instant::now();
     let spawner_peak_rss = spawner_peak_rss();
     let supervise_error = |source| ProcessError::Supervise {
         program: program.clone(),

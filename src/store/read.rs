@@ -192,15 +192,16 @@ fn load_previous(conn: &Connection, row: i64, at: IterationRef) -> rusqlite::Res
             ))
         },
     )?;
+    let (tests, signatures) = prior_tests(conn, row)?;
     Ok(Previous {
         at: Some(at),
         verdict: Some(verdict),
         totals,
-        tests: prior_tests(conn, row)?,
+        tests,
         suites: prior_suites(conn, row)?,
         clusters: prior_clusters(conn, row)?,
         root_causes: prior_root_causes(conn, row)?,
-        signatures: prior_signatures(conn, row)?,
+        signatures,
         revision,
         fix,
     })
@@ -226,40 +227,35 @@ fn prior_root_causes(conn: &Connection, row: i64) -> rusqlite::Result<Vec<PriorR
     rows.collect()
 }
 
-/// The error signature of every failing test of iteration row `row`, as clustering computes
-/// it, so the next diff can tell a test failing for another reason.
-fn prior_signatures(conn: &Connection, row: i64) -> rusqlite::Result<BTreeMap<TestId, String>> {
+/// Every test of iteration row `row` with its status and failing_since, and the error
+/// signature of each failing one (as clustering computes it, so the next diff can tell a test
+/// failing for another reason) — one pass over the iteration's rows; passing tests' messages
+/// are not even read.
+fn prior_tests(conn: &Connection, row: i64) -> rusqlite::Result<PriorTests> {
     let mut statement = conn.prepare_cached(&format!(
-        "SELECT t.test_id, r.status, r.message FROM results r JOIN tests t ON t.id = r.test
-         WHERE {} AND r.failing_since_loop IS NOT NULL",
-        schema::RESULTS_OF_ITERATION
-    ))?;
-    let rows = statement.query_map([row], |r| {
-        let status = codec::parse_test_status(&r.get::<_, String>(1)?, 1)?;
-        let message: String = r.get(2)?;
-        Ok((
-            codec::test_id(r.get(0)?),
-            crate::cluster::key(&message, status),
-        ))
-    })?;
-    rows.collect()
-}
-
-fn prior_tests(conn: &Connection, row: i64) -> rusqlite::Result<BTreeMap<TestId, PriorTest>> {
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT t.test_id, r.status, r.failing_since_loop, r.failing_since_iteration
+        "SELECT t.test_id, r.status, r.failing_since_loop, r.failing_since_iteration,
+                CASE WHEN r.failing_since_loop IS NOT NULL THEN r.message END
          FROM results r JOIN tests t ON t.id = r.test WHERE {}",
         schema::RESULTS_OF_ITERATION
     ))?;
-    let rows = statement.query_map([row], |r| {
+    let mut rows = statement.query([row])?;
+    let (mut tests, mut signatures) = (BTreeMap::new(), BTreeMap::new());
+    while let Some(r) = rows.next()? {
+        let id = codec::test_id(r.get(0)?);
         let prior = PriorTest {
             status: codec::parse_test_status(&r.get::<_, String>(1)?, 1)?,
             failing_since: codec::optional_ref(r.get(2)?, r.get(3)?),
         };
-        Ok((codec::test_id(r.get(0)?), prior))
-    })?;
-    rows.collect()
+        if let Some(message) = r.get::<_, Option<String>>(4)? {
+            signatures.insert(id.clone(), crate::cluster::key(&message, prior.status));
+        }
+        tests.insert(id, prior);
+    }
+    Ok((tests, signatures))
 }
+
+/// A previous iteration's tests, and the signatures of its failing ones.
+type PriorTests = (BTreeMap<TestId, PriorTest>, BTreeMap<TestId, String>);
 
 fn prior_suites(conn: &Connection, row: i64) -> rusqlite::Result<BTreeMap<String, SuiteStatus>> {
     let mut statement =
