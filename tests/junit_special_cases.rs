@@ -647,3 +647,37 @@ fn go_test_reports_name_the_go_version_once_and_case_properties_are_ignored() {
     assert_eq!(run.cases.len(), 2);
     assert_eq!(run.runners, ["go1.22.1 linux/amd64"]);
 }
+
+/// Passing first and failing later is a failure, wherever the second entry is: the same file,
+/// another `<testsuite>`, another file. Only a pass after a failure is flaky.
+#[test]
+fn a_test_that_passed_then_failed_fails_in_one_file_two_suites_or_two_files() {
+    let one_file = read(
+        r#"<testsuite name="s"><testcase classname="c" name="t"/><testcase classname="c" name="t"><failure message="later"/></testcase></testsuite>"#,
+    );
+    let two_suites = read(
+        r#"<testsuites><testsuite name="a"><testcase classname="c" name="t"/></testsuite><testsuite name="b"><testcase classname="c" name="t"><failure message="later"/></testcase></testsuite></testsuites>"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a.xml");
+    let second = dir.path().join("b.xml");
+    std::fs::write(
+        &first,
+        r#"<testsuite name="a"><testcase classname="c" name="t"/></testsuite>"#,
+    )
+    .unwrap();
+    std::fs::write(&second, r#"<testsuite name="b"><testcase classname="c" name="t"><failure message="later"/></testcase></testsuite>"#).unwrap();
+    let (two_files, errors) = read_files(&[first.clone(), second.clone()]);
+    assert!(errors.is_empty());
+    for run in [&one_file, &two_suites, &two_files] {
+        assert_eq!(statuses(run), [key("c", "t", TestStatus::Failed)]);
+        assert!(
+            run.findings.iter().any(|f| f.contains("more than once with no retry markers") && f.contains("`c::t`")),
+            "{:?}",
+            run.findings
+        );
+    }
+    // The other way round is a retry that passed.
+    let (retried, _) = read_files(&[second, first]);
+    assert_eq!(statuses(&retried), [key("c", "t", TestStatus::Flaky)]);
+}

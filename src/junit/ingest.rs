@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::JunitError;
-use super::merge::Merger;
+use super::merge::{Merger, duplicates_finding};
 use super::reader::{ParsedFile, parse_bytes};
 use super::run::{DeclaredCounts, JunitRun};
 
@@ -56,8 +56,10 @@ pub fn read_files(paths: &[PathBuf]) -> (JunitRun, Vec<JunitError>) {
             Err(error) => errors.push(error),
         }
     }
+    let (cases, duplicates) = merger.finish();
+    findings.extend(duplicates_finding(&duplicates));
     let run = JunitRun {
-        cases: merger.finish(),
+        cases,
         declared,
         findings,
         runners,
@@ -66,10 +68,13 @@ pub fn read_files(paths: &[PathBuf]) -> (JunitRun, Vec<JunitError>) {
 }
 
 fn finish(parsed: ParsedFile) -> JunitRun {
+    let (cases, duplicates) = parsed.cases.finish();
+    let mut findings = parsed.findings;
+    findings.extend(duplicates_finding(&duplicates));
     JunitRun {
-        cases: parsed.cases.finish(),
+        cases,
         declared: parsed.declared,
-        findings: parsed.findings,
+        findings,
         runners: parsed.runners,
     }
 }

@@ -2,8 +2,19 @@
 //!
 //! The same key twice is one test (pytest's call-failure-plus-teardown-error double entry,
 //! xdist, rerun plugins writing one entry per attempt, Surefire `TEST-*.xml` from reruns).
-//! Failing attempts with at least one passing attempt make the test flaky; only failing
-//! attempts keep the worst of them; skipped entries count only when nothing else ran.
+//! Entries are attempts in the order they were read (document order; across files, the files'
+//! sorted order). The rule:
+//!
+//! - the test is **flaky** when its last attempt passed (or was itself flaky, with retry
+//!   markers like `<flakyFailure>`) after a failing one: it failed, then passed on a retry;
+//! - it **fails** with its worst failing attempt when a failure comes after its last pass —
+//!   passing first and failing later is a failure, never flaky;
+//! - only failing attempts keep the worst of them; skipped entries count only when nothing else
+//!   ran.
+//!
+//! A key seen in several entries with no retry markers is named in a finding, unless every
+//! entry failed (pytest's double entry for a call failure and a teardown error): a duplicate
+//! id with a pass among its entries is worth a reader's doubt.
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
@@ -17,6 +28,8 @@ use super::run::JunitCase;
 #[derive(Debug, Default)]
 pub(crate) struct Merger {
     tests: Vec<Attempts>,
+    /// Duplicates named by the mergers absorbed into this one.
+    absorbed_duplicates: Vec<String>,
     /// Key hash to the tests with that hash; hashing borrowed strings avoids cloning every key.
     index: HashMap<u64, Slots>,
     hasher: RandomState,
@@ -42,6 +55,12 @@ struct Attempts {
     worst_failing: Option<Outcome>,
     /// Whether any attempt passed.
     passed: bool,
+    /// Whether the latest attempt that ran (not skipped) passed.
+    last_passed: bool,
+    /// Entries read for this key.
+    entries: u32,
+    /// Whether an entry carried retry markers (a flaky outcome, or reruns inside it).
+    retry_marked: bool,
     /// The first skipped entry.
     skipped: Option<Outcome>,
     duration_s: Option<f64>,
@@ -94,15 +113,50 @@ impl Merger {
 
     /// Adds every test another merger collected, as if its entries had been pushed here.
     pub(crate) fn absorb(&mut self, other: Self) {
-        for case in other.finish() {
+        let (cases, duplicates) = other.finish();
+        self.absorbed_duplicates.extend(duplicates);
+        for case in cases {
             self.push(case);
         }
     }
 
-    /// The distinct tests, in the order their keys first appeared.
-    pub(crate) fn finish(self) -> Vec<JunitCase> {
-        self.tests.into_iter().map(Attempts::finish).collect()
+    /// The distinct tests, in the order their keys first appeared, and the keys
+    /// (`classname::name`) seen in several entries without retry markers and not all failing.
+    pub(crate) fn finish(self) -> (Vec<JunitCase>, Vec<String>) {
+        let mut duplicates = self.absorbed_duplicates;
+        for test in &self.tests {
+            let doubtful = test.entries > 1 && !test.retry_marked && test.passed;
+            let key = format!("{}::{}", test.classname, test.name);
+            if doubtful && !duplicates.contains(&key) {
+                duplicates.push(key);
+            }
+        }
+        let cases = self.tests.into_iter().map(Attempts::finish).collect();
+        (cases, duplicates)
     }
+}
+
+/// The finding that names duplicate ids, when there are any.
+pub(crate) fn duplicates_finding(duplicates: &[String]) -> Option<String> {
+    const SHOWN: usize = 10;
+    if duplicates.is_empty() {
+        return None;
+    }
+    let mut listed: Vec<String> = duplicates
+        .iter()
+        .take(SHOWN)
+        .map(|d| format!("`{d}`"))
+        .collect();
+    if duplicates.len() > SHOWN {
+        listed.push(format!("and {} more", duplicates.len() - SHOWN));
+    }
+    Some(format!(
+        "{} test id{} appear{} more than once with no retry markers, so each counts by its last attempt (a failure after a pass is a failure): {}",
+        duplicates.len(),
+        if duplicates.len() == 1 { "" } else { "s" },
+        if duplicates.len() == 1 { "s" } else { "" },
+        listed.join(", ")
+    ))
 }
 
 impl Attempts {
@@ -114,6 +168,9 @@ impl Attempts {
             first_failure: None,
             worst_failing: None,
             passed: false,
+            last_passed: false,
+            entries: 0,
+            retry_marked: false,
             skipped: None,
             duration_s: None,
             attempts: 0,
@@ -121,14 +178,20 @@ impl Attempts {
     }
 
     fn add(&mut self, case: JunitCase) {
+        self.entries = self.entries.saturating_add(1);
+        self.retry_marked |= case.attempts > 1 || matches!(case.outcome, Outcome::Flaky { .. });
         self.attempts = self.attempts.saturating_add(case.attempts);
         if let Some(d) = case.duration_s {
             self.duration_s = Some(self.duration_s.unwrap_or(0.0) + d);
         }
         match case.outcome {
-            Outcome::Passed => self.passed = true,
+            Outcome::Passed => {
+                self.passed = true;
+                self.last_passed = true;
+            }
             Outcome::Flaky { failures, message } => {
                 self.passed = true;
+                self.last_passed = true;
                 self.failing = self.failing.saturating_add(failures);
                 self.first_failure.get_or_insert(message);
             }
@@ -138,6 +201,7 @@ impl Attempts {
                 }
             }
             Outcome::Failed { .. } | Outcome::Error { .. } | Outcome::Timeout { .. } => {
+                self.last_passed = false;
                 self.failing = self.failing.saturating_add(case.attempts);
                 self.first_failure
                     .get_or_insert_with(|| case.outcome.message().to_owned());
@@ -154,12 +218,14 @@ impl Attempts {
 
     fn finish(self) -> JunitCase {
         let outcome = match (self.passed, self.worst_failing, self.skipped) {
-            (true, _, _) if self.failing > 0 => Outcome::Flaky {
+            // Passed last after failing: a retry that passed.
+            (true, _, _) if self.failing > 0 && self.last_passed => Outcome::Flaky {
                 failures: self.failing,
                 message: self.first_failure.unwrap_or_default(),
             },
-            (true, _, _) => Outcome::Passed,
-            (false, Some(worst), _) => worst,
+            (true, None, _) => Outcome::Passed,
+            // A failure after the last pass.
+            (_, Some(worst), _) => worst,
             (false, None, Some(skipped)) => skipped,
             (false, None, None) => Outcome::Passed,
         };
@@ -203,6 +269,10 @@ mod tests {
     }
 
     fn merge(cases: Vec<JunitCase>) -> Vec<JunitCase> {
+        merge_with_duplicates(cases).0
+    }
+
+    fn merge_with_duplicates(cases: Vec<JunitCase>) -> (Vec<JunitCase>, Vec<String>) {
         let mut merger = Merger::default();
         for c in cases {
             merger.push(c);
@@ -227,6 +297,49 @@ mod tests {
         );
         assert_eq!(merged[0].attempts, 3);
         assert_eq!(merged[0].duration_s, Some(3.0));
+    }
+
+    #[test]
+    fn passed_then_failed_is_a_failure_not_flaky() {
+        let merged = merge(vec![
+            case("test_a", Outcome::Passed, Some(1.0)),
+            case("test_a", failed("broke on the second run"), Some(1.0)),
+        ]);
+        assert_eq!(merged[0].outcome, failed("broke on the second run"));
+        let merged = merge(vec![
+            case("test_a", failed("first"), None),
+            case("test_a", Outcome::Passed, None),
+            case("test_a", failed("third"), None),
+        ]);
+        assert_eq!(merged[0].outcome.status(), TestStatus::Failed);
+    }
+
+    #[test]
+    fn unmarked_duplicates_with_a_pass_are_named_and_marked_retries_are_not() {
+        let (_, duplicates) = merge_with_duplicates(vec![
+            case("test_a", Outcome::Passed, None),
+            case("test_a", failed("x"), None),
+            case("test_b", failed("call"), None),
+            case("test_b", error("teardown"), None),
+            case(
+                "test_c",
+                Outcome::Flaky {
+                    failures: 1,
+                    message: "retried".into(),
+                },
+                None,
+            ),
+            case("test_d", Outcome::Passed, None),
+            case("test_d", Outcome::Passed, None),
+        ]);
+        assert_eq!(
+            duplicates,
+            ["tests.test_api::test_a", "tests.test_api::test_d"]
+        );
+        assert_eq!(
+            duplicates_finding(&duplicates).unwrap(),
+            "2 test ids appear more than once with no retry markers, so each counts by its last attempt (a failure after a pass is a failure): `tests.test_api::test_a`, `tests.test_api::test_d`"
+        );
     }
 
     #[test]
