@@ -6,6 +6,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod daemon;
+pub mod deadline;
 pub mod demo;
 pub mod diff;
 pub mod integrity;

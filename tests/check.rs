@@ -567,3 +567,49 @@ fn a_repo_is_resolved_against_the_root() {
     assert_eq!(repo, config.root.join("../app"));
     assert!(repo.is_absolute(), "{}", repo.display());
 }
+
+/// Durations too long to add to a clock used to pass `check` and then panic the run; every
+/// duration key is checked against the documented maximum, with its place in the file.
+#[test]
+fn absurd_durations_are_refused_with_their_place() {
+    insta::assert_snapshot!(single_loop_errors(concat!(
+        "[[suite]]\n",
+        "name = \"api\"\n",
+        "command = [\"true\"]\n",
+        "timeout = \"18446744073709551615s\"\n",
+        "idle_timeout = \"300000000000y\"\n",
+        "\n",
+        "[[probe]]\n",
+        "kind = \"websocket\"\n",
+        "name = \"events\"\n",
+        "url = \"ws://127.0.0.1:1/ws\"\n",
+        "expect_events = [\"x\"]\n",
+        "timeout = \"400days\"\n",
+        "\n",
+        "[deploy]\n",
+        "command = [\"true\"]\n",
+        "timeout = \"18446744073709551615s\"\n",
+        "ready_url = \"http://127.0.0.1:1/health\"\n",
+        "ready_timeout = \"18446744073709551615s\"\n",
+        "\n",
+        "[fix]\n",
+        "command = [\"true\"]\n",
+        "timeout = \"18446744073709551615s\"\n",
+        "\n",
+        "[[collect]]\n",
+        "name = \"logs\"\n",
+        "command = [\"true\"]\n",
+        "timeout = \"18446744073709551615s\"\n",
+    )));
+}
+
+#[test]
+fn an_absurd_kill_grace_is_refused() {
+    let root = Root::new();
+    root.write(
+        "config/greenloop.toml",
+        "[limits]\nkill_grace = \"18446744073709551615s\"\nlog_head = \"4096GiB\"\n",
+    );
+    root.write_loop("ok", "[[suite]]\nname = \"api\"\ncommand = [\"true\"]\n");
+    insta::assert_snapshot!(check_stderr(&root));
+}

@@ -462,3 +462,31 @@ async fn a_run_cancelled_before_it_starts_ends_at_once_as_cancelled() {
     assert_eq!(outcome.end, ProcessEnd::Cancelled);
     assert!(started.elapsed() < DEADLINE);
 }
+
+/// A limit as long as a `Duration` can be must mean "never", not a panic adding it to a clock
+/// (config refuses such values, but nothing downstream may rely on that alone).
+#[tokio::test]
+async fn the_longest_limits_mean_never_and_never_panic() {
+    let dir = TempDir::new().unwrap();
+    let mut spec = spec(&dir, &["sh", "-c", "echo done"]);
+    spec.timeout = Some(Duration::MAX);
+    spec.idle_timeout = Some(Duration::MAX);
+    spec.kill_grace = Duration::MAX;
+    let outcome = run_ok(spec).await;
+    assert_eq!(outcome.end, ProcessEnd::Exited(0));
+    // Cancelled mid-run, the kill grace as long as it can be still ends the command.
+    let mut spec = self::spec(&dir, &["sh", "-c", "touch started; exec sleep 30"]);
+    spec.timeout = Some(Duration::MAX);
+    spec.kill_grace = Duration::MAX;
+    let cancel = spec.cancel.clone();
+    let started = dir.path().join("started");
+    let run = tokio::spawn(process::run(spec));
+    eventually("the command started", || started.exists().then_some(())).await;
+    cancel.cancel();
+    let outcome = tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("a cancelled run ends")
+        .expect("no panic")
+        .expect("the run succeeds");
+    assert_eq!(outcome.end, ProcessEnd::Cancelled);
+}

@@ -40,9 +40,20 @@ impl<'a> Checker<'a> {
             .push(Diagnostic::at(self.path, self.source, span, message));
     }
 
-    /// Parses a humantime duration such as `"90s"` or `"2m"`; zero is rejected.
+    /// Parses a humantime duration such as `"90s"` or `"2m"`; zero, and anything longer than
+    /// [`MAX_DURATION`](super::defaults::MAX_DURATION), is rejected.
     pub fn duration(&mut self, raw: &Spanned<String>, key: &str) -> Option<Duration> {
         match humantime::parse_duration(raw.get_ref().trim()) {
+            Ok(duration) if duration > super::defaults::MAX_DURATION => {
+                self.error(
+                    raw.span(),
+                    format!(
+                        "`{key}` is longer than the longest duration greenloop accepts ({} days)",
+                        super::defaults::MAX_DURATION.as_secs() / 86_400
+                    ),
+                );
+                None
+            }
             Ok(duration) if !duration.is_zero() => Some(duration),
             Ok(_) => {
                 self.error(raw.span(), format!("`{key}` must be longer than zero"));
@@ -93,16 +104,26 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Parses a byte size such as `"1MiB"`, `"512 KB"` or `"4096"`.
+    /// Parses a byte size such as `"1MiB"`, `"512 KB"` or `"4096"`, at most
+    /// [`MAX_SIZE`](super::defaults::MAX_SIZE).
     pub fn byte_size(&mut self, raw: &Spanned<String>, key: &str) -> Option<u64> {
-        let parsed = parse_byte_size(raw.get_ref());
-        if parsed.is_none() {
-            self.error(
-                raw.span(),
-                format!("`{key}` is not a size: write e.g. \"512KiB\", \"1MiB\", \"4096\""),
-            );
+        match parse_byte_size(raw.get_ref()) {
+            Some(size) if size > super::defaults::MAX_SIZE => {
+                self.error(
+                    raw.span(),
+                    format!("`{key}` is larger than the largest size greenloop accepts (1GiB)"),
+                );
+                None
+            }
+            Some(size) => Some(size),
+            None => {
+                self.error(
+                    raw.span(),
+                    format!("`{key}` is not a size: write e.g. \"512KiB\", \"1MiB\", \"4096\""),
+                );
+                None
+            }
         }
-        parsed
     }
 }
 

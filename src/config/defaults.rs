@@ -14,6 +14,11 @@ pub const STATE_DIR: &str = "state";
 pub const CONFIG_FILE: &str = "config/greenloop.toml";
 /// `[limits] max_concurrent_loops`.
 pub const MAX_CONCURRENT_LOOPS: u32 = 2;
+/// The longest duration any key accepts (a timeout, a grace, `remind_every`): a year. Longer
+/// ones mean "never" by mistake, and a clock cannot be asked for a time that far off.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+/// The largest size any key accepts (`log_head`, `log_tail`, `max_message_size`).
+pub const MAX_SIZE: u64 = 1 << 30;
 /// `[limits] kill_grace`: between SIGTERM and SIGKILL of a suite's process group.
 pub const KILL_GRACE: Duration = Duration::from_secs(5);
 /// `[limits] shutdown_grace`: how long `serve` waits, after SIGTERM, for running iterations

@@ -132,6 +132,8 @@ async fn iterate(start: Start) -> Outcome {
             // A `greenloop run` of the same loop in another process holds its lock: that is
             // a busy loop (409), not a failure of the daemon.
             let busy = matches!(error, IterationError::Busy { .. });
+            // A bug was caught and its iteration recorded as `error`: count it as one.
+            let verdict = matches!(error, IterationError::Bug { .. }).then_some(Verdict::Error);
             let message = format!("{:#}", anyhow::Error::new(error));
             tracing::error!(loop_name = %name, "the iteration could not run: {message}");
             feed.publish_error(&name, trigger_id, &message);
@@ -148,6 +150,7 @@ async fn iterate(start: Start) -> Outcome {
                 let _ = reply.send(Err(refused));
             }
             Outcome {
+                verdict,
                 duration: clock.elapsed(),
                 ..Outcome::default()
             }

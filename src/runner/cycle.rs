@@ -11,8 +11,10 @@
 //! Webhooks (`[[notify]]`) hear about the recorded iteration beside the fix, so both `run` and
 //! the daemon notify, and a slow webhook holds up neither the fix nor the verdict.
 
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 
+use futures_util::FutureExt;
 use tokio_util::sync::CancellationToken;
 
 use super::blocking::blocking;
@@ -20,7 +22,7 @@ use super::events::{Event, Events};
 use super::fix::run_fix;
 use super::iteration::{Finished, IterationError, Request, run_locked};
 use super::notifying::{notify, previous_verdict};
-use super::record::Recorder;
+use super::record::{Recorder, record_bug};
 use super::suite::SuiteContext;
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::model::{PriorFix, Verdict};
@@ -68,7 +70,50 @@ impl Cycle {
 /// holding the loop's lock throughout, so no other iteration starts between the two. The
 /// loop's `[[notify]]` webhooks are told what changed while the fix runs; that never fails the
 /// cycle, and takes at most [`crate::config::defaults::NOTIFY_BUDGET`].
+///
+/// A bug that panics anywhere in the cycle is caught here: the iteration it stopped is recorded
+/// as `error` with the panic's message (its report written, its slot freed), and the cycle
+/// returns [`IterationError::Bug`], so neither the daemon nor `run` goes down with it.
 pub async fn run_cycle(
+    config: &DaemonConfig,
+    plan: &LoopPlan,
+    request: Request,
+    events: &Events,
+    cancel: CancellationToken,
+) -> Result<Cycle, IterationError> {
+    caught(config, plan, cycle(config, plan, request, events, cancel)).await
+}
+
+/// Runs `cycle`, turning a panic into a recorded `error` iteration and [`IterationError::Bug`].
+async fn caught(
+    config: &DaemonConfig,
+    plan: &LoopPlan,
+    cycle: impl Future<Output = Result<Cycle, IterationError>>,
+) -> Result<Cycle, IterationError> {
+    match AssertUnwindSafe(cycle).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic_message(panic.as_ref());
+            tracing::error!(loop_name = %plan.name, "the iteration panicked: {message}");
+            // The panicked cycle's lock went with it: the iteration it left running is ours.
+            if let Err(error) = blocking(|| record_bug(config, plan, &message)) {
+                tracing::error!(loop_name = %plan.name, "failed to record the panicked iteration: {error}");
+            }
+            Err(IterationError::Bug { message })
+        }
+    }
+}
+
+/// A panic's payload as text.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+async fn cycle(
     config: &DaemonConfig,
     plan: &LoopPlan,
     request: Request,
@@ -133,6 +178,44 @@ mod tests {
     use super::*;
 
     /// The daemon spawns cycles on its runtime, so the future must be `Send`.
+    /// A panic mid-iteration is caught: the iteration it left running is recorded as `error`
+    /// with the panic's message and gets its report, and the loop can run again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_iteration_is_recorded_as_an_error_and_the_loop_goes_on() {
+        let root = tempfile::tempdir().unwrap();
+        let config = DaemonConfig::defaults(root.path());
+        let plan = LoopPlan::bare(crate::model::LoopName::new("buggy").expect("valid name"));
+        let result = caught(&config, &plan, async {
+            let mut recorder = Recorder::open(&config, &plan)?;
+            let _begun = recorder.begin(false, "test")?;
+            panic!("index out of bounds: the len is 0 but the index is 3");
+        })
+        .await;
+        let Err(IterationError::Bug { message }) = result else {
+            panic!("expected a bug: {result:?}");
+        };
+        assert_eq!(
+            message,
+            "index out of bounds: the len is 0 but the index is 3"
+        );
+        let store = crate::store::Store::open(&config.database()).unwrap();
+        let history = store.history(&plan.name).unwrap();
+        assert_eq!(history[0].verdict, Some(Verdict::Error));
+        let stem = history[0].report_stem.clone().expect("a report");
+        let report =
+            std::fs::read_to_string(config.reports_dir.join("buggy").join(format!("{stem}.md")))
+                .unwrap();
+        assert!(
+            report.contains("greenloop hit a bug and stopped this iteration"),
+            "{report}"
+        );
+        assert!(report.contains("index out of bounds"), "{report}");
+        // Nothing is left running: the next iteration gets the next number.
+        let mut recorder = Recorder::open(&config, &plan).unwrap();
+        let next = recorder.begin(false, "test").unwrap();
+        assert_eq!(next.at.iteration, 2);
+    }
+
     #[test]
     fn a_cycle_can_run_on_a_spawned_task() {
         fn assert_send<T: Send>(_: &T) {}

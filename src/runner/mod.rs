@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod iteration;
 mod log_tail;
 mod logs;
+mod lost;
 mod notifying;
 mod output;
 pub mod probe;

@@ -377,16 +377,18 @@ fn terminate(group: &Group, end: ProcessEnd, kill_grace: Duration) -> Stop {
     group.signal(Signal::SIGTERM);
     Stop::Terminating {
         end,
-        kill_at: Instant::now() + kill_grace,
+        kill_at: crate::deadline::after(Instant::now(), kill_grace),
     }
 }
 
 /// The earlier of the whole-run deadline and the idle deadline, if either is set.
 fn next_deadline(spec: &ProcessSpec, start: Instant, activity: &AtomicU64) -> Option<Instant> {
-    let timeout_at = spec.timeout.map(|timeout| start + timeout);
+    let timeout_at = spec
+        .timeout
+        .map(|timeout| crate::deadline::after(start, timeout));
     let idle_at = spec
         .idle_timeout
-        .map(|idle| last_output(start, activity) + idle);
+        .map(|idle| crate::deadline::after(last_output(start, activity), idle));
     timeout_at.into_iter().chain(idle_at).min()
 }
 
@@ -394,12 +396,12 @@ fn next_deadline(spec: &ProcessSpec, start: Instant, activity: &AtomicU64) -> Op
 fn overdue(spec: &ProcessSpec, start: Instant, activity: &AtomicU64) -> Option<ProcessEnd> {
     let now = Instant::now();
     if let Some(after) = spec.timeout
-        && now >= start + after
+        && now >= crate::deadline::after(start, after)
     {
         return Some(ProcessEnd::TimedOut { after });
     }
     if let Some(after) = spec.idle_timeout
-        && now >= last_output(start, activity) + after
+        && now >= crate::deadline::after(last_output(start, activity), after)
     {
         return Some(ProcessEnd::Idle { after });
     }

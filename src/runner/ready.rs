@@ -33,7 +33,7 @@ pub(crate) async fn wait_ready(
     redactor: &Redactor,
 ) -> (Waited, Readiness) {
     let start = Instant::now();
-    let deadline = start + timeout;
+    let deadline = crate::deadline::after(start, timeout);
     let mut readiness = Readiness {
         url: redactor.text(url),
         attempts: 0,

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use nix::fcntl::{Flock, FlockArg};
 
 use super::commits::{Baselines, Listed, deploy_change};
+use super::lost::Lost;
 use super::targets::targets;
 use crate::config::{DaemonConfig, LoopPlan};
 use crate::model::{
@@ -66,6 +67,12 @@ pub enum RecordError {
         #[source]
         source: std::io::Error,
     },
+    /// A bug stopped the iteration (a panic, caught); it was recorded as `error`.
+    #[error("greenloop hit a bug and stopped the iteration (please report it): {message}")]
+    Bug {
+        /// The panic's message.
+        message: String,
+    },
     /// A report or log directory could not be written.
     #[error("failed to write reports to {path}")]
     Report {
@@ -105,15 +112,24 @@ pub struct Recorder<'a> {
     /// Held while this process runs the loop: one iteration of a loop at a time across
     /// processes, and proof for crash recovery that nothing else is running it.
     _lock: Flock<File>,
-    store: Store,
-    config: &'a DaemonConfig,
-    plan: &'a LoopPlan,
+    pub(super) store: Store,
+    pub(super) config: &'a DaemonConfig,
+    pub(super) plan: &'a LoopPlan,
 }
 
 impl<'a> Recorder<'a> {
-    /// Takes the loop's run lock, opens the store, and first writes reports for any iteration
-    /// of this loop a crash left running.
+    /// Takes the loop's run lock, opens the store, and first concludes any iteration of this
+    /// loop a crash left running.
     pub fn open(config: &'a DaemonConfig, plan: &'a LoopPlan) -> Result<Self, RecordError> {
+        Self::open_after(config, plan, &Lost::Crash)
+    }
+
+    /// [`Self::open`], concluding iterations found running as `lost` says.
+    pub(super) fn open_after(
+        config: &'a DaemonConfig,
+        plan: &'a LoopPlan,
+        lost: &Lost,
+    ) -> Result<Self, RecordError> {
         let lock = lock_loop(config, &plan.name)?;
         let store = Store::open(&config.database())?;
         let mut recorder = Self {
@@ -122,7 +138,7 @@ impl<'a> Recorder<'a> {
             config,
             plan,
         };
-        recorder.recover()?;
+        recorder.conclude_lost(lost)?;
         Ok(recorder)
     }
 
@@ -318,7 +334,7 @@ impl<'a> Recorder<'a> {
     }
 
     /// Refreshes `index.md` and `trend.svg` from the history.
-    fn write_index(&self, paths: &ReportPaths) -> Result<(), RecordError> {
+    pub(super) fn write_index(&self, paths: &ReportPaths) -> Result<(), RecordError> {
         let report_error = |source| RecordError::Report {
             path: paths.dir.clone(),
             source,
@@ -334,55 +350,6 @@ impl<'a> Recorder<'a> {
             chart::trend_svg(&rows).as_bytes(),
         )
         .map_err(report_error)
-    }
-
-    /// Marks iterations a crash left running as interrupted and writes their reports.
-    fn recover(&mut self) -> Result<(), RecordError> {
-        for lost in self.store.recover_interrupted(&self.plan.name)? {
-            let paths = ReportPaths::new(
-                &self.config.reports_dir,
-                &self.plan.name,
-                lost.at,
-                lost.started_at,
-            );
-            let iteration = Iteration {
-                loop_name: self.plan.name.clone(),
-                title: self.plan.title.clone(),
-                focus: self.plan.focus.clone(),
-                environment: self.plan.environment.clone(),
-                loop_number: lost.at.loop_number,
-                number: lost.at.iteration,
-                trigger: lost.trigger.clone(),
-                started_at: lost.started_at,
-                finished_at: Utc::now(),
-                suites: Vec::new(),
-                verdict: Verdict::Interrupted,
-                error: Some("greenloop stopped while this iteration was running; it was found at the next start".into()),
-                totals: Totals::default(),
-                diff: Default::default(),
-                clusters: Vec::new(),
-                resolved_clusters: Vec::new(),
-                root_causes: Vec::new(),
-                resolved_root_causes: Vec::new(),
-                previous_fix: None,
-                deployed: None,
-                targets: Vec::new(),
-                runners: Vec::new(),
-                integrity: Vec::new(),
-                probes: Vec::new(),
-                host: Host::current(),
-                deploy: None,
-                collected: Vec::new(),
-            };
-            write_iteration(&paths, &iteration, &self.plan.redactor()).map_err(|source| {
-                RecordError::Report {
-                    path: paths.dir.clone(),
-                    source,
-                }
-            })?;
-            self.write_index(&paths)?;
-        }
-        Ok(())
     }
 
     /// Drops test results and logs of iterations beyond `keep_iterations`.
@@ -438,6 +405,16 @@ pub fn record_config_error(
 /// (what the daemon does for every loop at start).
 pub fn recover(config: &DaemonConfig, plan: &LoopPlan) -> Result<(), RecordError> {
     Recorder::open(config, plan).map(drop)
+}
+
+/// Concludes the iteration of `plan` a bug stopped (a panic, caught by the cycle) as `error`
+/// with `message`, and writes its report.
+pub fn record_bug(
+    config: &DaemonConfig,
+    plan: &LoopPlan,
+    message: &str,
+) -> Result<(), RecordError> {
+    Recorder::open_after(config, plan, &Lost::Bug(message.to_owned())).map(drop)
 }
 
 /// Takes `state/<loop>.lock` without waiting; the kernel releases it when this process ends,

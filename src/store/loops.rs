@@ -56,6 +56,44 @@ impl Store {
         Ok(found)
     }
 
+    /// Iterations of `loop_name` left running (by a crash, or by a bug that stopped the
+    /// process's iteration), oldest first; nothing is changed.
+    pub fn running_iterations(&self, loop_name: &LoopName) -> Result<Vec<Interrupted>, StoreError> {
+        running(&self.conn, loop_name)
+            .map_err(self.error(format!("find the running iterations of loop {loop_name}")))
+    }
+
+    /// Concludes the running iteration `at` without results: its `verdict` (`interrupted` after
+    /// a crash, `error` after a bug), why, now as its end, and its report's stem when the report
+    /// could be written. Does nothing to an iteration that is no longer running.
+    pub fn finish_lost(
+        &mut self,
+        loop_name: &LoopName,
+        at: IterationRef,
+        verdict: crate::model::Verdict,
+        why: &str,
+        report_stem: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let error = self.error(format!("conclude iteration {at} of loop {loop_name}"));
+        self.conn
+            .execute(
+                "UPDATE iterations SET verdict = ?4, error = ?5, finished_at = ?6, report_stem = ?7
+                 WHERE verdict IS NULL AND number = ?3
+                   AND loop_id = (SELECT id FROM loops WHERE loop_name = ?1 AND number = ?2)",
+                rusqlite::params![
+                    loop_name.as_str(),
+                    at.loop_number,
+                    at.iteration,
+                    verdict.as_str(),
+                    why,
+                    codec::time(Utc::now()),
+                    report_stem,
+                ],
+            )
+            .map_err(error)?;
+        Ok(())
+    }
+
     /// One transaction: applies the loop rules to pick the numbers, inserts the iteration as
     /// running (with trigger and started_at), returns its IterationRef. `new_loop` closes the
     /// open loop first (reason "closed for a new loop").

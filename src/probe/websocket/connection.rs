@@ -130,7 +130,7 @@ impl ConnectionReport {
 /// time a polite close needs after a complete flow.
 pub(super) async fn run_connection(spec: &WsProbeSpec) -> ConnectionReport {
     let started = Instant::now();
-    let deadline = started + spec.timeout;
+    let deadline = crate::deadline::after_tokio(started, spec.timeout);
     let redactor = &spec.redactor;
     let request = match build_request(spec) {
         Ok(request) => request,
