@@ -15,6 +15,7 @@ pub mod model;
 pub mod notify;
 pub mod probe;
 pub mod redact;
+pub mod regular;
 pub mod report;
 pub mod runner;
 pub mod schedule;

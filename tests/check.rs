@@ -613,3 +613,41 @@ fn an_absurd_kill_grace_is_refused() {
     root.write_loop("ok", "[[suite]]\nname = \"api\"\ncommand = [\"true\"]\n");
     insta::assert_snapshot!(check_stderr(&root));
 }
+
+/// A named pipe where a loop file should be used to hang `check` forever; a file that is not
+/// UTF-8 gave no line and column; a huge one-line file printed its whole line, twice.
+#[test]
+fn hostile_loop_files_get_a_short_error_with_their_place() {
+    let root = Root::new();
+    nix::unistd::mkfifo(
+        &root.path().join("loops/pipe.toml"),
+        nix::sys::stat::Mode::S_IRWXU,
+    )
+    .unwrap();
+    root.write_loop("bytes", "title = \"ok\"\n[[suite]]\nname = \"a\"\n");
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(root.path().join("loops/bytes.toml"))
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"command = [\"tru\xffe\"]\n"))
+        .unwrap();
+    let mut long = "title = \"".to_owned();
+    long.push_str(&"x".repeat(2 * 1024 * 1024));
+    long.push_str("\" oops\n");
+    root.write_loop("long", &long);
+    root.write_loop("huge", &"# padding\n".repeat(6 * 1024 * 1024));
+    let output = root.greenloop_within(&["check"], std::time::Duration::from_secs(30));
+    assert_eq!(code(&output), 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.len() < 8 * 1024, "{} bytes of errors", stderr.len());
+    assert!(
+        stderr.contains("error: failed to read: not a regular file (a named pipe), so it was not read\n  --> loops/pipe.toml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--> loops/bytes.toml:4:16"), "{stderr}");
+    assert!(stderr.contains("not valid UTF-8"), "{stderr}");
+    assert!(stderr.contains("--> loops/long.toml:1:"), "{stderr}");
+    assert!(
+        stderr.contains("error: failed to read: larger than 4194304 bytes, more than such a file ever holds\n  --> loops/huge.toml"),
+        "{stderr}"
+    );
+}

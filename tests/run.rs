@@ -720,3 +720,34 @@ fn secrets_from_files_are_used_and_masked() {
         "the command shown is masked too"
     );
 }
+
+/// A suite that leaves a named pipe where its JUnit should be used to block a worker thread
+/// opening it, forever. The pipe is now a broken result, said as such, within the suite's time.
+#[test]
+fn a_fifo_left_at_the_junit_path_is_a_broken_result_not_a_hang() {
+    let root = Root::new();
+    root.write_loop(
+        "fifo",
+        r#"[[suite]]
+name = "pipe"
+command = ["sh", "-c", "mkfifo ${junit}"]
+timeout = "10s"
+"#,
+    );
+    let output = root.greenloop_within(&["run", "fifo"], std::time::Duration::from_secs(30));
+    assert_eq!(code(&output), 1, "{}", text(&output));
+    let json = root.latest_json("fifo");
+    let note = json["integrity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "broken_results")
+        .unwrap_or_else(|| panic!("{:#}", json["integrity"]));
+    assert!(
+        note["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"),
+        "{note:#}"
+    );
+}

@@ -22,11 +22,17 @@ pub struct Location {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
-    /// The whole line the problem starts on.
+    /// The line the problem starts on — around the column when the line is long (a one-line
+    /// file of megabytes must not be printed whole), with `…` where it was cut.
     pub source_line: String,
+    /// Characters of `source_line` before the caret.
+    pub caret_at: usize,
     /// How many characters of that line to underline (at least one).
     pub width: usize,
 }
+
+/// Characters of a source line shown on each side of the column, at most.
+const SHOWN_AROUND: usize = 60;
 
 impl Diagnostic {
     /// A problem at byte range `span` of `source`.
@@ -60,13 +66,37 @@ impl Location {
         let column = source[line_start..start].chars().count() + 1;
         let end = floor_char_boundary(source, span.end.clamp(start, line_end));
         let width = source[start..end].chars().count().max(1);
+        let (shown, caret_at) = window(source_line, column - 1);
         Self {
             line: source[..start].matches('\n').count() + 1,
             column,
-            source_line: source_line.to_owned(),
-            width,
+            width: width.min(2 * SHOWN_AROUND),
+            source_line: shown,
+            caret_at,
         }
     }
+}
+
+/// `line` cut to [`SHOWN_AROUND`] characters each side of character `at`, and where `at` falls
+/// in what is shown.
+fn window(line: &str, at: usize) -> (String, usize) {
+    let count = line.chars().count();
+    if count <= 2 * SHOWN_AROUND + 20 {
+        return (line.to_owned(), at);
+    }
+    let from = at.saturating_sub(SHOWN_AROUND);
+    let to = (at + SHOWN_AROUND).min(count);
+    let mut shown = String::new();
+    let mut caret_at = at - from;
+    if from > 0 {
+        shown.push('…');
+        caret_at += 1;
+    }
+    shown.extend(line.chars().skip(from).take(to - from));
+    if to < count {
+        shown.push('…');
+    }
+    (shown, caret_at)
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
@@ -87,7 +117,7 @@ impl fmt::Display for Diagnostic {
         let indent: String = loc
             .source_line
             .chars()
-            .take(loc.column - 1)
+            .take(loc.caret_at)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         writeln!(

@@ -89,9 +89,25 @@ pub fn check_all(root: &Path) -> (Vec<String>, Diagnostics) {
     (ok, Diagnostics(all))
 }
 
+/// The largest config or loop file read: far beyond any real one.
+const MAX_FILE_BYTES: u64 = 4 << 20;
+
+/// The text of a config or loop file: a regular file (a named pipe there must not hang
+/// `check`), at most [`MAX_FILE_BYTES`], in UTF-8 (an invalid byte is an error at its line and
+/// column).
 fn read(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::whole_file(shown, format!("failed to read: {e}")))
+    let bytes = crate::regular::read(path, MAX_FILE_BYTES)
+        .map_err(|e| Diagnostic::whole_file(shown, format!("failed to read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes());
+        Diagnostic::at(
+            shown,
+            &text,
+            at..at + 1,
+            "this byte is not valid UTF-8: a loop file is UTF-8 text",
+        )
+    })
 }
 
 fn parse<T: DeserializeOwned>(shown: &Path, source: &str) -> Result<T, Diagnostic> {

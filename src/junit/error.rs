@@ -17,6 +17,18 @@ pub enum JunitError {
         #[source]
         source: std::io::Error,
     },
+    /// The path is a named pipe, a device or a directory: reading it could block forever or
+    /// never end, so it is not read.
+    #[error(
+        "failed to read JUnit file {}: not a regular file (a {kind}), so it was not read",
+        path.display()
+    )]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead: "named pipe", "device", "directory", "socket".
+        kind: &'static str,
+    },
     /// The file holds nothing, or only whitespace.
     #[error("failed to read JUnit file {}: the file is empty", path.display())]
     Empty {
@@ -71,6 +83,7 @@ impl JunitError {
     pub fn path(&self) -> &std::path::Path {
         match self {
             Self::Io { path, .. }
+            | Self::NotRegular { path, .. }
             | Self::Empty { path }
             | Self::NotJunit { path, .. }
             | Self::Truncated { path, .. }

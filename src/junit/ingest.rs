@@ -15,12 +15,9 @@ pub fn read_bytes(bytes: &[u8], origin: &Path) -> Result<JunitRun, JunitError> {
     parse_bytes(bytes, origin).map(finish)
 }
 
-/// Reads one JUnit file from disk.
+/// Reads one JUnit file from disk (only a regular file: see [`read_regular`]).
 pub fn read_file(path: &Path) -> Result<JunitRun, JunitError> {
-    let bytes = std::fs::read(path).map_err(|source| JunitError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = read_regular(path)?;
     let parsed = parse_bytes(&bytes, path);
     // Free the file before building the case list: for big files this halves the peak.
     drop(bytes);
@@ -38,12 +35,7 @@ pub fn read_files(paths: &[PathBuf]) -> (JunitRun, Vec<JunitError>) {
     let mut runners = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
-        let parsed = std::fs::read(path)
-            .map_err(|source| JunitError::Io {
-                path: path.clone(),
-                source,
-            })
-            .and_then(|bytes| parse_bytes(&bytes, path));
+        let parsed = read_regular(path).and_then(|bytes| parse_bytes(&bytes, path));
         match parsed {
             Ok(parsed) => {
                 for runner in &parsed.runners {
@@ -65,6 +57,23 @@ pub fn read_files(paths: &[PathBuf]) -> (JunitRun, Vec<JunitError>) {
         runners,
     };
     (run, errors)
+}
+
+/// The bytes of the JUnit file `path`, which must be a regular file (see
+/// [`crate::regular::read`]): a named pipe left where JUnit was expected is a broken result,
+/// never a hang. JUnit files have no cap beyond memory: 100,000 cases are 60 MB.
+pub fn read_regular(path: &Path) -> Result<Vec<u8>, JunitError> {
+    crate::regular::read(path, u64::MAX).map_err(|error| match error {
+        crate::regular::ReadError::NotRegular(kind) => JunitError::NotRegular {
+            path: path.to_owned(),
+            kind,
+        },
+        crate::regular::ReadError::Io(source) => JunitError::Io {
+            path: path.to_owned(),
+            source,
+        },
+        crate::regular::ReadError::TooLarge(_) => unreachable!("JUnit files have no cap"),
+    })
 }
 
 fn finish(parsed: ParsedFile) -> JunitRun {

@@ -16,5 +16,5 @@ mod run;
 mod time;
 
 pub use error::JunitError;
-pub use ingest::{read_bytes, read_file, read_files};
+pub use ingest::{read_bytes, read_file, read_files, read_regular};
 pub use run::{DeclaredCounts, JunitCase, JunitRun};

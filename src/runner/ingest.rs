@@ -39,6 +39,9 @@ pub struct JunitFiles {
     pub stale: Vec<PathBuf>,
     /// Where the suite was asked to write JUnit, shown relative to the root.
     pub expected_at: Option<String>,
+    /// Paths that matched but are not regular files (a named pipe, a directory): never read,
+    /// each a broken result.
+    pub irregular: Vec<(PathBuf, &'static str)>,
 }
 
 /// Ingests one suite's results. `root` shortens paths in messages.
@@ -91,7 +94,7 @@ pub fn ingest(
             ),
         ));
     }
-    if junit.fresh.is_empty() {
+    if junit.fresh.is_empty() && junit.irregular.is_empty() {
         // A suite killed for hanging never got to write its JUnit: saying so adds nothing.
         let killed = process.is_some_and(|p| {
             matches!(
@@ -121,7 +124,16 @@ pub fn ingest(
         };
     }
 
-    let (read, errors) = junit::read_files(&junit.fresh);
+    let (read, mut errors) = junit::read_files(&junit.fresh);
+    errors.extend(
+        junit
+            .irregular
+            .iter()
+            .map(|(path, kind)| junit::JunitError::NotRegular {
+                path: path.clone(),
+                kind,
+            }),
+    );
     let runners = read.runners.iter().map(|r| redactor.text(r)).collect();
     let mut tests: Vec<TestResult> = read
         .cases
@@ -209,6 +221,30 @@ pub fn ingest(
         declared_tests: read.declared.tests,
         notes,
         runners,
+    }
+}
+
+/// A suite whose results could not be read at all, for `reason`: one broken result.
+pub fn unreadable(suite: &str, reason: &str) -> Ingested {
+    Ingested {
+        tests: vec![TestResult {
+            id: TestId::new(suite, SUITE_CLASS, "results"),
+            suite: suite.to_owned(),
+            outcome: Outcome::Error {
+                message: reason.to_owned(),
+                detail: String::new(),
+            },
+            duration_s: None,
+            attempts: 1,
+        }],
+        source: ResultSource::NotRun,
+        declared_tests: None,
+        notes: vec![Finding {
+            kind: FindingKind::BrokenResults,
+            suite: Some(suite.to_owned()),
+            message: format!("`{suite}`: {reason}"),
+        }],
+        runners: Vec::new(),
     }
 }
 

@@ -75,15 +75,20 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> (SuiteResult, V
             reason: ctx.redactor.text(&error.to_string()),
         },
     };
-    let mut junit = find_junit(&rendered.junit, started);
-    if expects_junit(suite, ctx) {
-        let shown = Path::new(&rendered.junit)
+    let expected_at = expects_junit(suite, ctx).then(|| {
+        Path::new(&rendered.junit)
             .strip_prefix(root)
-            .map_or_else(|_| rendered.junit.clone(), |p| p.display().to_string());
-        junit.expected_at = Some(shown);
-    }
-    let ingested = ingest(&suite.name, &run, &junit, root, &ctx.redactor);
-    redact_own_files(&junit.fresh, &ctx.logs_dir, &ctx.redactor);
+            .map_or_else(|_| rendered.junit.clone(), |p| p.display().to_string())
+    });
+    let ingested = read_results(
+        suite,
+        ctx,
+        &run,
+        rendered.junit.clone(),
+        started,
+        expected_at,
+    )
+    .await;
     // The supervisor writes a log even for a command that could not start (it says why).
     let log = ctx
         .logs_dir
@@ -172,6 +177,44 @@ fn redact_own_files(files: &[PathBuf], logs_dir: &Path, redactor: &Redactor) {
     }
 }
 
+/// Finds and reads the suite's results on the blocking pool — never on a runtime worker, which
+/// a slow disk must not stall — within the suite's own `timeout`: everything a suite caused is
+/// bounded by it. Past it, the results are one broken result saying so.
+async fn read_results(
+    suite: &SuitePlan,
+    ctx: &SuiteContext,
+    run: &SuiteRun,
+    pattern: String,
+    started: SystemTime,
+    expected_at: Option<String>,
+) -> super::ingest::Ingested {
+    let name = suite.name.clone();
+    let (root, logs_dir, redactor) = (
+        ctx.config.root.clone(),
+        ctx.logs_dir.clone(),
+        ctx.redactor.clone(),
+    );
+    let process_run = run.clone();
+    let reading = tokio::task::spawn_blocking(move || {
+        let mut junit = find_junit(&pattern, started);
+        junit.expected_at = expected_at;
+        let ingested = ingest(&name, &process_run, &junit, &root, &redactor);
+        redact_own_files(&junit.fresh, &logs_dir, &redactor);
+        ingested
+    });
+    match tokio::time::timeout(suite.timeout, reading).await {
+        Ok(Ok(ingested)) => ingested,
+        Ok(Err(joined)) => std::panic::resume_unwind(joined.into_panic()),
+        Err(_) => super::ingest::unreadable(
+            &suite.name,
+            &format!(
+                "reading its results took longer than its timeout ({})",
+                humantime::format_duration(suite.timeout)
+            ),
+        ),
+    }
+}
+
 /// JUnit files matching `pattern` (a path or glob), split into fresh and stale by `started`.
 fn find_junit(pattern: &str, started: SystemTime) -> JunitFiles {
     let is_glob = pattern.contains(['*', '?', '[']);
@@ -185,7 +228,16 @@ fn find_junit(pattern: &str, started: SystemTime) -> JunitFiles {
     let mut files = JunitFiles::default();
     let since = started - MTIME_SLACK;
     for path in candidates {
-        match std::fs::metadata(&path).and_then(|m| m.modified()) {
+        // Metadata never blocks, even on a named pipe: only regular files are ever opened.
+        let Ok(metadata) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if !metadata.is_file() {
+            let kind = crate::regular::kind(metadata.file_type());
+            files.irregular.push((path, kind));
+            continue;
+        }
+        match metadata.modified() {
             Ok(modified) if modified >= since => files.fresh.push(path),
             Ok(_) => files.stale.push(path),
             Err(_) => {}

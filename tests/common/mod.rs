@@ -51,6 +51,31 @@ impl Root {
         command.output().expect("run greenloop")
     }
 
+    /// Runs `greenloop <args>` in this root, killing it and failing the test if it has not
+    /// exited within `limit` (for bugs that used to hang forever).
+    pub fn greenloop_within(&self, args: &[&str], limit: std::time::Duration) -> Output {
+        let child = Command::new(env!("CARGO_BIN_EXE_greenloop"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("GREENLOOP_ROOT")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run greenloop");
+        let pid = child.id();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(child.wait_with_output());
+        });
+        match finished.recv_timeout(limit) {
+            Ok(output) => output.expect("wait for greenloop"),
+            Err(_) => {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+                panic!("`greenloop {}` still ran after {limit:?}", args.join(" "));
+            }
+        }
+    }
+
     /// `reports/<loop>/latest.json`, parsed.
     pub fn latest_json(&self, name: &str) -> serde_json::Value {
         let text =
