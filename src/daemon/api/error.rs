@@ -28,6 +28,11 @@ impl ApiError {
         }
     }
 
+    /// What the answer says.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// 404.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)

@@ -1,8 +1,10 @@
 //! The HTTP API of `greenloop serve` (axum): JSON everywhere, errors as `{"error": "…"}`.
+//! Every request but `/healthz` passes the browser [`guard`] first, then [`auth`].
 
 mod auth;
 mod error;
 mod events;
+mod guard;
 mod loops;
 mod metrics;
 
@@ -48,8 +50,10 @@ impl ApiState {
     }
 }
 
-/// Every route; `/healthz` and the dashboard's files need no token, the API goes through
-/// [`auth`], where only the events WebSocket takes the token from the query.
+/// Every route. `/healthz` needs nothing: orchestrators' probes send any `Host`, and it holds
+/// no data. Everything else passes [`guard`] (Host, Origin, content type); the dashboard's
+/// files need no token, the API goes through [`auth`], where only the events WebSocket takes
+/// the token from the query.
 pub fn router(state: ApiState) -> Router {
     let api = Router::new()
         .route("/api/v1/loops", get(loops::index))
@@ -81,15 +85,21 @@ pub fn router(state: ApiState) -> Router {
             state.clone(),
             auth::require_token_or_query,
         ));
+    let guarded = Router::new()
+        .merge(super::dashboard::routes())
+        .merge(api)
+        .merge(events)
+        .fallback(|| async { error::ApiError::not_found("no such endpoint") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::browser_safe,
+        ));
     let app = Router::new()
         .route(
             "/healthz",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
-        .merge(super::dashboard::routes())
-        .merge(api)
-        .merge(events)
-        .fallback(|| async { error::ApiError::not_found("no such endpoint") })
+        .merge(guarded)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state);
     // Around the whole router rather than through `Router::layer`, which wraps each route
