@@ -83,6 +83,65 @@ fn public_listen_without_a_token() {
 }
 
 #[test]
+fn a_public_listen_needs_a_token_of_sixteen_characters() {
+    let root = Root::new();
+    root.write("token", "x\n");
+    root.write(
+        "config/greenloop.toml",
+        "[server]\nlisten = \"0.0.0.0:7878\"\ntoken = { file = \"token\" }\n",
+    );
+    insta::assert_snapshot!("public_token_of_one_character", check_stderr(&root));
+
+    root.write(
+        "config/greenloop.toml",
+        "[server]\nlisten = \"[::]:7878\"\ntoken = { env = \"GREENLOOP_TEST_BLANK\" }\n",
+    );
+    let output = root.greenloop_env(
+        &["check"],
+        &[("GREENLOOP_TEST_BLANK", "                    ")],
+    );
+    assert_eq!(
+        code(&output),
+        2,
+        "a blank token: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    insta::assert_snapshot!(
+        "public_token_of_whitespace",
+        String::from_utf8(output.stderr).unwrap()
+    );
+
+    // On loopback only this machine can knock, so a short token is the user's call.
+    root.write(
+        "config/greenloop.toml",
+        "[server]\nlisten = \"127.0.0.1:7878\"\ntoken = { file = \"token\" }\n",
+    );
+    let output = root.greenloop(&["check"]);
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn server_key_errors() {
+    let root = Root::new();
+    root.write(
+        "config/greenloop.toml",
+        r#"[server]
+allowed_hosts = ["ok.example.com", "http://with-scheme.example.com", "a b", "", "x.example.com:99999", "x/path"]
+allowed_origins = ["https://ok.example.com", "ok.example.com", "ftp://x.example.com", "https://x.example.com/path", "null"]
+header_timeout = "0s"
+idle_timeout = "soon"
+max_connections = 0
+"#,
+    );
+    insta::assert_snapshot!(check_stderr(&root));
+}
+
+#[test]
 fn errors_in_several_files_are_all_reported() {
     let root = Root::new();
     root.write_loop(
@@ -121,7 +180,7 @@ fn a_valid_setup_passes_with_exit_zero() {
             suite_script("junit_pass.sh")
         ),
     );
-    let output = root.greenloop_env(&["check"], &[("GREENLOOP_TEST_TOKEN", "abcdef")]);
+    let output = root.greenloop_env(&["check"], &[("GREENLOOP_TEST_TOKEN", "abcdefghijklmnop")]);
     assert_eq!(
         code(&output),
         0,

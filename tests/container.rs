@@ -31,5 +31,13 @@ fn the_image_config_listens_on_every_interface_only_with_a_token() {
     assert!(stderr.contains("GREENLOOP_TOKEN"), "{stderr}");
 
     let output = root.greenloop_env(&["check"], &[("GREENLOOP_TOKEN", "t0ken")]);
+    assert_eq!(code(&output), 2, "a short token: {}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("at least 16 characters"), "{stderr}");
+
+    let output = root.greenloop_env(
+        &["check"],
+        &[("GREENLOOP_TOKEN", "t0ken-long-enough-for-a-vm")],
+    );
     assert_eq!(code(&output), 0, "{}", text(&output));
 }

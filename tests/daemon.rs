@@ -300,7 +300,10 @@ async fn a_token_guards_triggers_always_and_reads_unless_public() {
             false,
         )
         .await;
-    assert_eq!(status, 200, "browsers may pass the token in the query");
+    assert_eq!(
+        status, 401,
+        "the query token is for the events WebSocket only (tests/api_safety.rs)"
+    );
     d.wait_idle(LIMIT).await;
     d.daemon.stop().await.unwrap();
 

@@ -161,8 +161,8 @@ async fn the_html_report_renders_tables_escapes_html_and_keeps_the_token_rules()
     let by_query = get(&d, &format!("{path}?access_token={TOKEN}"), None).await;
     assert_eq!(
         by_query.status(),
-        200,
-        "the query token works as for /report"
+        401,
+        "the query token opens the events WebSocket only: a link must not carry it"
     );
     let missing = get(
         &d,

@@ -50,7 +50,9 @@ fn http(port: u16, method: &str, path: &str) -> (u16, Value) {
         let url = format!("http://127.0.0.1:{port}{path}");
         let client = reqwest::Client::new();
         let request = if method == "POST" {
-            client.post(url)
+            client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
         } else {
             client.get(url)
         };

@@ -8,6 +8,7 @@ use super::checker::Checker;
 use super::defaults;
 use super::raw::RawDaemon;
 use super::secret::{self, SecretValue};
+use super::server::{self, BrowserAccess, ConnectionLimits};
 
 /// The daemon's validated settings. Every path is absolute.
 #[derive(Debug, Clone)]
@@ -20,6 +21,10 @@ pub struct DaemonConfig {
     pub token: Option<SecretValue>,
     /// `[server] public_read`.
     pub public_read: bool,
+    /// `[server] allowed_hosts` and `allowed_origins`.
+    pub browser: BrowserAccess,
+    /// `[server] header_timeout`, `idle_timeout` and `max_connections`.
+    pub connections: ConnectionLimits,
     /// `[paths] loops`.
     pub loops_dir: PathBuf,
     /// `[paths] reports`.
@@ -76,6 +81,9 @@ pub fn validate(raw: RawDaemon, root: &Path, check: &mut Checker) -> Option<Daem
         let span = raw.server.listen.as_ref().map_or(0..0, |l| l.span());
         check.error(span, format!("refusing to listen on {listen} without a token: set [server] token = {{ env = \"GREENLOOP_TOKEN\" }}, or listen on 127.0.0.1"));
     }
+    server::check_public_token(&raw.server, listen, token.as_ref(), check);
+    let browser = server::browser_access(&raw.server, check);
+    let connections = server::connection_limits(&raw.server, check);
     let limits = &raw.limits;
     let max_concurrent_loops = match &limits.max_concurrent_loops {
         Some(n) if *n.get_ref() == 0 => {
@@ -116,6 +124,8 @@ pub fn validate(raw: RawDaemon, root: &Path, check: &mut Checker) -> Option<Daem
         listen,
         token,
         public_read: raw.server.public_read,
+        browser,
+        connections: connections?,
         loops_dir: dir(&raw.paths.loops, defaults::LOOPS_DIR),
         reports_dir: dir(&raw.paths.reports, defaults::REPORTS_DIR),
         state_dir: dir(&raw.paths.state, defaults::STATE_DIR),

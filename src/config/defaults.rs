@@ -4,6 +4,19 @@ use std::time::Duration;
 
 /// `[server] listen`.
 pub const LISTEN: &str = "127.0.0.1:7878";
+/// `[server] header_timeout`: how long a new connection may take to send its first request's
+/// head. Long enough for a slow mobile link, short enough that thousands of half-sent
+/// requests cannot pile up.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// `[server] idle_timeout`: how long a kept-alive connection may wait for (and send) its next
+/// request. Browsers reuse a connection within seconds; one left longer is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// `[server] max_connections`: open connections (event WebSockets included); past it new ones
+/// wait. Well under the usual 1,024 descriptors, leaving room for suites, logs and SQLite.
+pub const MAX_CONNECTIONS: u32 = 256;
+/// The fewest characters (surrounding whitespace aside) a `[server] token` may have when the
+/// daemon listens beyond loopback, where anyone on the network can guess.
+pub const MIN_PUBLIC_TOKEN_CHARS: usize = 16;
 /// `[paths] loops`.
 pub const LOOPS_DIR: &str = "loops";
 /// `[paths] reports`.

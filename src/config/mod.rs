@@ -4,6 +4,7 @@ mod checker;
 pub mod daemon;
 pub mod defaults;
 pub mod diagnostic;
+pub mod hosts;
 pub mod load;
 pub mod logs;
 pub mod notify;
@@ -14,6 +15,7 @@ mod raw;
 pub mod reference;
 mod schedule;
 pub mod secret;
+pub mod server;
 pub mod steps;
 pub mod template;
 

@@ -96,6 +96,13 @@ pub struct RawServer {
     pub token: Option<Spanned<RawSecret>>,
     #[serde(default)]
     pub public_read: bool,
+    #[serde(default)]
+    pub allowed_hosts: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub allowed_origins: Vec<Spanned<String>>,
+    pub header_timeout: Option<Spanned<String>>,
+    pub idle_timeout: Option<Spanned<String>>,
+    pub max_connections: Option<Spanned<u32>>,
 }
 
 /// `[paths]`.

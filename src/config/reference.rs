@@ -23,7 +23,7 @@ pub const TABLES: &[Table] = &[
             &[
                 "`[server] listen`",
                 "`\"127.0.0.1:7878\"`",
-                "address for `greenloop serve`; a non-loopback address without a token is an error",
+                "address for `greenloop serve`; a non-loopback address needs a token of at least 16 characters",
             ],
             &[
                 "`[server] token`",
@@ -34,6 +34,31 @@ pub const TABLES: &[Table] = &[
                 "`[server] public_read`",
                 "`false`",
                 "GET requests without the token (triggers always need it)",
+            ],
+            &[
+                "`[server] allowed_hosts`",
+                "`[]`",
+                "names the API answers to besides IP addresses and `localhost`, e.g. `[\"greenloop.example.com\"]` (any port) or `[\"gl.internal:8443\"]`; any other `Host` is refused (403) against DNS rebinding (see [Browser safety](#browser-safety))",
+            ],
+            &[
+                "`[server] allowed_origins`",
+                "`[]`",
+                "web pages besides the daemon's own that may trigger and open the events WebSocket, e.g. `[\"https://ops.example.com\"]`; other origins are refused (403)",
+            ],
+            &[
+                "`[server] header_timeout`",
+                "`\"10s\"`",
+                "a new connection must send its first request's head within this; else it is closed",
+            ],
+            &[
+                "`[server] idle_timeout`",
+                "`\"60s\"`",
+                "a kept-alive connection must send its next request's head within this of the previous answer; else it is closed (event WebSockets are not affected)",
+            ],
+            &[
+                "`[server] max_connections`",
+                "`256`",
+                "open connections at once, event WebSockets included; more wait to be accepted until one closes",
             ],
             &["`[paths] loops`", "`\"loops\"`", "loop definitions"],
             &["`[paths] reports`", "`\"reports\"`", "reports and logs"],

@@ -7,6 +7,7 @@ pub mod coordinator;
 mod dashboard;
 mod feed;
 mod run;
+mod server;
 pub mod status;
 
 use std::net::SocketAddr;
@@ -78,11 +79,12 @@ impl Daemon {
             next_fires: next_fires.clone(),
             stopping: stopping.clone(),
         });
-        let server = tokio::spawn(
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stopping.clone().cancelled_owned())
-                .into_future(),
-        );
+        let server = tokio::spawn(server::serve(
+            listener,
+            app,
+            config_for_schedules.connections,
+            stopping.clone(),
+        ));
         tracing::info!("greenloop listening on http://{addr}");
         Ok(Daemon {
             addr,

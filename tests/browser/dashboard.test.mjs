@@ -3,8 +3,10 @@
 // script builds nothing) on a temp root with a token, driven in Debian's headless Chromium by
 // playwright-core. It loads the page, starts an iteration (giving the token when asked), sees
 // it run and finish, sees a page opened later replay its progress, opens its report, checks a
-// 375 px phone viewport, keeps screenshots under target/browser/, and finally, with reads
-// guarded too, gives the token on arrival.
+// 375 px phone viewport, keeps screenshots under target/browser/, then, with reads guarded
+// too, gives the token on arrival; finally, without a token (the default setup), it starts
+// an iteration from the page opened as localhost, and checks that a page on another origin can
+// neither start one (a form POST, a no-cors fetch) nor open the event stream.
 //
 // Usage: node tests/browser/dashboard.test.mjs [path/to/greenloop]
 //   (default target/debug/greenloop; also GREENLOOP_BIN, and CHROMIUM for the browser)
@@ -13,6 +15,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,19 +89,21 @@ async function waitFor(what, check, limit = WAIT) {
 }
 
 // The daemon as a child process; its stderr is kept for failure messages.
-// With `publicRead`, the page lists loops at once and only triggers need the token.
-async function startDaemon(root, { publicRead }) {
+// With `publicRead`, the page lists loops at once and only triggers need the token; with
+// `token: false` there is none, as in the default setup.
+async function startDaemon(root, { publicRead = false, token = true }) {
   const port = await freePort();
   await mkdir(path.join(root, 'config'), { recursive: true });
   await mkdir(path.join(root, 'loops'), { recursive: true });
   await writeFile(path.join(root, 'token'), `${TOKEN}\n`);
+  const guard = token ? `token = { file = "token" }\npublic_read = ${publicRead}\n` : '';
   await writeFile(path.join(root, 'config', 'greenloop.toml'),
-    `[server]\nlisten = "127.0.0.1:${port}"\ntoken = { file = "token" }\npublic_read = ${publicRead}\n`);
+    `[server]\nlisten = "127.0.0.1:${port}"\n${guard}`);
   await writeFile(path.join(root, 'loops', 'browser.toml'), LOOP_TOML);
   const env = { ...process.env };
   delete env.GREENLOOP_ROOT;
   const child = spawn(binary, ['--root', root, 'serve'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const daemon = { child, base: `http://127.0.0.1:${port}`, log: '', exited: null };
+  const daemon = { child, port, base: `http://127.0.0.1:${port}`, log: '', exited: null };
   child.stderr.on('data', (chunk) => { daemon.log += chunk; });
   child.on('exit', (code, signal) => { daemon.exited = signal || code; });
   cleanups.push(() => stopDaemon(daemon));
@@ -238,6 +243,75 @@ async function guardedReads(browser, daemon, problems) {
   return context;
 }
 
+// A page on another origin: a plain HTTP server on another port, serving an empty page.
+async function foreignSite() {
+  const port = await freePort();
+  const server = http.createServer((request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    response.end('<!doctype html><title>elsewhere</title><iframe name="sink"></iframe>');
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return `http://127.0.0.1:${port}`;
+}
+
+// The loop's state as a client that is not a browser sees it.
+async function loopState(daemon) {
+  return (await fetch(`${daemon.base}/api/v1/loops/browser`)).json();
+}
+
+async function tokenless(browser, daemon, problems) {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const before = await loopState(daemon);
+
+  await run('without a token, a page on another origin can neither trigger nor listen', async () => {
+    const elsewhere = await context.newPage();
+    await elsewhere.goto(await foreignSite());
+    const outcome = await elsewhere.evaluate(async (target) => {
+      const trigger = `${target}/api/v1/loops/browser/iterations`;
+      // The classic CSRF: a form posting text/plain into a hidden frame.
+      const form = document.createElement('form');
+      Object.assign(form, { method: 'post', enctype: 'text/plain', action: trigger, target: 'sink' });
+      document.body.append(form);
+      const landed = new Promise((resolve) => { document.querySelector('iframe').onload = resolve; });
+      form.submit();
+      await landed;
+      // A simple request the browser sends without asking: the answer is opaque, the effect is not.
+      await fetch(trigger, { method: 'POST', mode: 'no-cors' }).catch(() => {});
+      const socket = await new Promise((resolve) => {
+        const ws = new WebSocket(`${target.replace('http', 'ws')}/api/v1/events`);
+        ws.onopen = () => { ws.close(); resolve('opened'); };
+        ws.onerror = () => resolve('refused');
+      });
+      return { socket };
+    }, daemon.base);
+    // Its console reports the refused handshake; that page is not under test, so not watched.
+    if (outcome.socket === 'opened') throw new Error('a page on another origin opened the event stream');
+    const after = await loopState(daemon);
+    if (after.running || after.queued || after.iterations !== before.iterations) {
+      throw new Error(`a page on another origin started an iteration: ${JSON.stringify(after)}`);
+    }
+    // The log line is written before the answer, but reaches us through a pipe.
+    for (const refused of ['refused POST /api/v1/loops/browser/iterations', 'refused GET /api/v1/events']) {
+      await waitFor(`the daemon's log saying "${refused}"`, () => daemon.log.includes(refused));
+    }
+    await elsewhere.close();
+  });
+
+  await run('without a token, Start works from the page itself, opened as localhost', async () => {
+    const page = await context.newPage();
+    watchPage(page, problems);
+    await page.goto(`http://localhost:${daemon.port}/`);
+    await page.locator('#live', { hasText: /^live$/ }).waitFor({ timeout: WAIT });
+    const card = page.locator('li[data-loop="browser"]');
+    await card.getByRole('button', { name: 'Start iteration' }).click();
+    await page.locator('#notice', { hasText: /browser: started Loop \d+ \/ Iteration \d+/ }).waitFor({ timeout: WAIT });
+    await page.locator('#progress li', { hasText: 'suite nap started' }).waitFor({ timeout: WAIT });
+    if (await page.getByRole('dialog').isVisible()) throw new Error('a tokenless daemon asked for a token');
+  });
+  return context;
+}
+
 async function main() {
   const watchdog = setTimeout(() => {
     console.error(`[browser] FAILED: the whole run took over ${WHOLE_RUN / 1000} s (at step "${step}")`);
@@ -270,6 +344,9 @@ async function main() {
   await run('greenloop serve restarts with public_read = false', () => stopDaemon(daemon));
   const guarded = await startDaemon(root, { publicRead: false });
   await (await guardedReads(browser, guarded, problems)).close();
+  await run('greenloop serve restarts without a token', () => stopDaemon(guarded));
+  const open = await startDaemon(root, { token: false });
+  await (await tokenless(browser, open, problems)).close();
   step = 'no script errors on the page';
   if (problems.length) throw new Error(problems.join('\n'));
 }

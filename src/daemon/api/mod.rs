@@ -1,8 +1,10 @@
 //! The HTTP API of `greenloop serve` (axum): JSON everywhere, errors as `{"error": "…"}`.
+//! Every request but `/healthz` passes the browser [`guard`] first, then [`auth`].
 
 mod auth;
 mod error;
 mod events;
+mod guard;
 mod loops;
 mod metrics;
 
@@ -12,6 +14,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
+use tower::Layer;
 
 use super::SharedNextFires;
 use super::coordinator::Handle;
@@ -47,8 +50,10 @@ impl ApiState {
     }
 }
 
-/// Every route; `/healthz` and the dashboard's files need no token, everything else goes
-/// through [`auth`].
+/// Every route. `/healthz` needs nothing: orchestrators' probes send any `Host`, and it holds
+/// no data. Everything else passes [`guard`] (Host, Origin, content type); the dashboard's
+/// files need no token, the API goes through [`auth`], where only the events WebSocket takes
+/// the token from the query.
 pub fn router(state: ApiState) -> Router {
     let api = Router::new()
         .route("/api/v1/loops", get(loops::index))
@@ -69,20 +74,35 @@ pub fn router(state: ApiState) -> Router {
             "/api/v1/loops/{name}/iterations/{loop}/{iteration}/report.html",
             get(loops::iteration_report_html),
         )
-        .route("/api/v1/events", get(events::stream))
         .route("/metrics", get(metrics::render))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
         ));
-    Router::new()
+    let events = Router::new()
+        .route("/api/v1/events", get(events::stream))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token_or_query,
+        ));
+    let guarded = Router::new()
+        .merge(super::dashboard::routes())
+        .merge(api)
+        .merge(events)
+        .fallback(|| async { error::ApiError::not_found("no such endpoint") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::browser_safe,
+        ));
+    let app = Router::new()
         .route(
             "/healthz",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
-        .merge(super::dashboard::routes())
-        .merge(api)
-        .fallback(|| async { error::ApiError::not_found("no such endpoint") })
+        .merge(guarded)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(state)
+        .with_state(state);
+    // Around the whole router rather than through `Router::layer`, which wraps each route
+    // inside axum's method routing: there a 405 has no `Allow` header yet.
+    Router::new().fallback_service(axum::middleware::from_fn(error::json_errors).layer(app))
 }

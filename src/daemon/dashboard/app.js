@@ -308,7 +308,13 @@ function renderLoops() {
 async function start(name, button) {
   button.disabled = true;
   try {
-    const response = await api(`${loopPath(name)}/iterations`, { method: 'POST' });
+    // JSON, not an empty POST: a daemon without a token takes only JSON mutations, which a
+    // form on another site cannot send.
+    const response = await api(`${loopPath(name)}/iterations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     const accepted = await response.json();
     const what = at(accepted.loop, accepted.iteration);
     notify(accepted.state === 'queued'
