@@ -70,7 +70,13 @@ pub async fn run_battery(
     }
     let mut outcomes: Vec<(usize, Outcome)> = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        outcomes.push(joined.expect("a battery task panicked"));
+        match joined {
+            Ok(outcome) => outcomes.push(outcome),
+            // A bug in a unit: let the cycle catch it and record the iteration as `error`.
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            // Cancelled: the runtime is shutting down, and nothing will read these results.
+            Err(_) => {}
+        }
     }
     outcomes.sort_by_key(|(index, _)| *index);
     let mut results = Vec::new();
