@@ -311,6 +311,28 @@ fn kill_9_mid_iteration_leaves_a_sound_database_and_an_interrupted_report() {
         history.lines().nth(2).unwrap().contains("interrupted"),
         "{history}"
     );
+    // The history links the lost iteration's report (the API and dashboard find it through
+    // the store), and the report does not pretend the loop never ran before.
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    let stem: Option<String> = connection
+        .query_row(
+            "SELECT report_stem FROM iterations WHERE number = 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(stem.as_deref(), Some(first.trim_end_matches(".json")));
+    let md = std::fs::read_to_string(
+        root.path()
+            .join("reports/crash")
+            .join(first.replace(".json", ".md")),
+    )
+    .unwrap();
+    assert!(
+        !md.contains("first iteration") && !md.contains("## What changed"),
+        "{md}"
+    );
+    assert!(md.contains("found at the next start"), "{md}");
 }
 
 #[test]
@@ -448,5 +470,64 @@ fn concurrent_runs_of_other_loops_leave_a_running_iteration_alone_and_the_same_l
     assert!(
         json["error"].is_null(),
         "interrupted by its signal, not recovered as a crash: {json}"
+    );
+}
+
+/// A token is the daemon's business: commands that never talk to a daemon work when the
+/// token's variable is unset; `check` and `serve` still say it is missing.
+#[test]
+fn an_unset_token_variable_stops_only_the_commands_that_need_the_token() {
+    let root = Root::new();
+    root.write(
+        "config/greenloop.toml",
+        "[server]\ntoken = { env = \"GREENLOOP_TEST_TOKEN_NEVER_SET\" }\n",
+    );
+    root.write(
+        "ci/TEST-a.xml",
+        "<testsuite name=\"a\"><testcase classname=\"A\" name=\"one\"/></testsuite>",
+    );
+    let output = root.greenloop(&["import", "ci", "ci/TEST-a.xml"]);
+    assert_eq!(code(&output), 0, "{}", text(&output));
+    for args in [
+        &["history", "ci"][..],
+        &["status"][..],
+        &["status", "ci"][..],
+    ] {
+        let output = root.greenloop(args);
+        assert_eq!(code(&output), 0, "{args:?}: {}", text(&output));
+    }
+    for args in [&["check"][..], &["serve"][..]] {
+        let output = root.greenloop(args);
+        assert_eq!(code(&output), 2, "{args:?}: {}", text(&output));
+        assert!(
+            text(&output).contains("GREENLOOP_TEST_TOKEN_NEVER_SET"),
+            "{args:?}: {}",
+            text(&output)
+        );
+    }
+}
+
+/// A loop fed only by CI through `import` has nothing to run, and needs nothing: its file can
+/// hold just a title. Running it still says it has nothing to run.
+#[test]
+fn a_loop_file_without_suites_can_be_imported_into() {
+    let root = Root::new();
+    root.write_loop("ci", "title = \"Nightly CI\"\n");
+    root.write(
+        "ci/TEST-a.xml",
+        "<testsuite name=\"a\"><testcase classname=\"A\" name=\"one\"/></testsuite>",
+    );
+    let output = root.greenloop(&["import", "ci", "ci/TEST-a.xml"]);
+    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert!(
+        root.latest_md("ci")
+            .starts_with("# Nightly CI — Loop 1 / Iteration 1")
+    );
+    let output = root.greenloop(&["run", "ci"]);
+    assert_eq!(code(&output), 2, "{}", text(&output));
+    assert!(
+        text(&output).contains("a loop needs something to run"),
+        "{}",
+        text(&output)
     );
 }

@@ -106,7 +106,7 @@ fn load_for_import(root: &Path, name: &str) -> Result<(DaemonConfig, LoopPlan), 
     let config = config::daemon_config(root).map_err(|d| d.to_string())?;
     let loop_name = LoopName::new(name).map_err(|e| format!("error: {e}"))?;
     if config.loops_dir.join(format!("{name}.toml")).exists() {
-        let plan = config::loop_plan(&config, name).map_err(|d| d.to_string())?;
+        let plan = config::any_loop_plan(&config, name).map_err(|d| d.to_string())?;
         return Ok((config, plan));
     }
     Ok((config, LoopPlan::bare(loop_name)))

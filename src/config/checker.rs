@@ -34,6 +34,11 @@ impl<'a> Checker<'a> {
         self.diagnostics
     }
 
+    /// A problem at `span`, not recorded: for problems only some commands care about.
+    pub fn diagnostic(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(self.path, self.source, span, message)
+    }
+
     /// Records a problem at `span`.
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.diagnostics

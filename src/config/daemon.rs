@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::checker::Checker;
 use super::defaults;
+use super::diagnostic::Diagnostic;
 use super::raw::RawDaemon;
 use super::secret::{self, SecretValue};
 use super::server::{self, BrowserAccess, ConnectionLimits};
@@ -19,6 +20,10 @@ pub struct DaemonConfig {
     pub listen: SocketAddr,
     /// `[server] token`.
     pub token: Option<SecretValue>,
+    /// Why the configured token could not be read (an unset variable, a missing file): only
+    /// the commands that need the token — `serve`, `check` — refuse to go on; `import`,
+    /// `history` and `status` do not need it.
+    pub token_problem: Option<Diagnostic>,
     /// `[server] public_read`.
     pub public_read: bool,
     /// `[server] allowed_hosts` and `allowed_origins`.
@@ -72,9 +77,12 @@ pub fn validate(raw: RawDaemon, root: &Path, check: &mut Checker) -> Option<Daem
         },
         None => defaults::LISTEN.parse().expect("valid default"),
     };
+    let mut token_problem = None;
     let token = raw.server.token.as_ref().and_then(|source| {
         secret::resolve(source.get_ref(), root)
-            .map_err(|message| check.error(source.span(), format!("token: {message}")))
+            .map_err(|message| {
+                token_problem = Some(check.diagnostic(source.span(), format!("token: {message}")));
+            })
             .ok()
     });
     if !listen.ip().is_loopback() && raw.server.token.is_none() {
@@ -123,6 +131,7 @@ pub fn validate(raw: RawDaemon, root: &Path, check: &mut Checker) -> Option<Daem
         root: root.to_owned(),
         listen,
         token,
+        token_problem,
         public_read: raw.server.public_read,
         browser,
         connections: connections?,

@@ -24,8 +24,23 @@ pub fn daemon_config(root: &Path) -> Result<DaemonConfig, Diagnostics> {
     daemon::validate(raw, root, &mut check).ok_or_else(|| Diagnostics(check.into_diagnostics()))
 }
 
-/// Loads and validates `loops/<name>.toml`.
+/// Loads and validates `loops/<name>.toml`, which must have something to run: a suite or a
+/// probe.
 pub fn loop_plan(config: &DaemonConfig, name: &str) -> Result<LoopPlan, Diagnostics> {
+    let plan = any_loop_plan(config, name)?;
+    if plan.suites.is_empty() && plan.probes.is_empty() {
+        return Err(Diagnostic::whole_file(
+            &plan.path,
+            "no [[suite]] and no [[probe]]: a loop needs something to run",
+        )
+        .into());
+    }
+    Ok(plan)
+}
+
+/// Loads and validates `loops/<name>.toml`, which may have nothing to run: a loop fed by
+/// `greenloop import` needs no suite.
+pub fn any_loop_plan(config: &DaemonConfig, name: &str) -> Result<LoopPlan, Diagnostics> {
     let path = config.loops_dir.join(format!("{name}.toml"));
     let shown = shown_path(&config.root, &path);
     let loop_name =
@@ -68,6 +83,9 @@ pub fn check_all(root: &Path) -> (Vec<String>, Diagnostics) {
         Ok(config) => config,
         Err(diagnostics) => return (Vec::new(), diagnostics),
     };
+    if let Some(problem) = &config.token_problem {
+        return (Vec::new(), problem.clone().into());
+    }
     let names = match loop_names(&config) {
         Ok(names) => names,
         Err(e) => {

@@ -227,12 +227,6 @@ pub fn validate(
     );
     let notify = notify_plans(&raw.notify, &known, &samples, check);
     let logs = log_plans(&raw.logs, root, &known, check);
-    if raw.suites.is_empty() && raw.probes.is_empty() {
-        check.error(
-            0..0,
-            "no [[suite]] and no [[probe]]: a loop needs something to run",
-        );
-    }
 
     let max_iterations = raw.max_iterations.as_ref().map(|max| {
         if *max.get_ref() == 0 {

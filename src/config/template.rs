@@ -24,7 +24,9 @@ pub enum TemplateError {
     #[error("`${{` is never closed with `}}` (write `$$` for a literal `$`)")]
     Unclosed,
     /// `${}` or a name with characters other than letters, digits, `_` and `-`.
-    #[error("`${{{0}}}` is not a valid name: use letters, digits, `_` and `-`")]
+    #[error(
+        "`${{{0}}}` is not a valid name: use letters, digits, `_` and `-` (for the shell's own `${{…}}`, write `$${{` — `$$` is a literal `$`)"
+    )]
     BadName(String),
 }
 
@@ -136,6 +138,13 @@ mod tests {
         assert_eq!(
             Template::parse("${a b}"),
             Err(TemplateError::BadName("a b".into()))
+        );
+        // The shell's default-value syntax in an `sh -c` command: say how to write it.
+        assert_eq!(
+            Template::parse("sleep ${GL_SLEEP:-2}")
+                .unwrap_err()
+                .to_string(),
+            "`${GL_SLEEP:-2}` is not a valid name: use letters, digits, `_` and `-` (for the shell's own `${…}`, write `$${` — `$$` is a literal `$`)"
         );
     }
 }

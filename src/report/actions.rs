@@ -19,6 +19,16 @@ pub fn next_actions(iteration: &Iteration) -> Vec<String> {
     {
         actions.push(format!("Make the battery runnable: {error}."));
     }
+    // Nothing ran because greenloop was stopped, hit a bug, or could not read the loop file.
+    if iteration.suites.is_empty()
+        && iteration.deploy.is_none()
+        && iteration.verdict == Verdict::Error
+        && let Some(error) = &iteration.error
+    {
+        actions.push(format!(
+            "Run the iteration again once this is fixed: {error}."
+        ));
+    }
     for suite in &iteration.suites {
         if let SuiteRun::NotStarted { reason } = &suite.run {
             actions.push(format!("Make `{}` start: {reason}.", suite.name));

@@ -144,9 +144,9 @@ pub fn what_changed(out: &mut String, it: &Iteration) {
 pub fn pass_rate_change(diff: &Diff, totals: &Totals) -> Option<String> {
     let (delta, now) = (diff.pass_rate_delta?, totals.pass_rate()?);
     Some(format!(
-        "Pass rate {:.1}% → {:.1}% ({:+.1} points).",
-        (now - delta) * 100.0,
-        now * 100.0,
+        "Pass rate {} → {} ({:+.1} points).",
+        super::text::percent(Some(now - delta)),
+        super::text::percent(Some(now)),
         delta * 100.0
     ))
 }

@@ -58,7 +58,12 @@ fn header(out: &mut String, it: &Iteration, actions: &[String]) {
     };
     let _ = writeln!(out, "**Verdict: {}** — {totals}.\n", it.verdict);
     if let Some(error) = &it.error {
-        let _ = writeln!(out, "The battery could not run: {error}.\n");
+        let what = if it.verdict == crate::model::Verdict::Interrupted {
+            "The iteration did not finish"
+        } else {
+            "The battery could not run"
+        };
+        let _ = writeln!(out, "{what}: {error}.\n");
     }
     let failing = |critical: bool| -> Vec<String> {
         it.suites

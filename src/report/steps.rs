@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::text::{duration, fenced};
-use crate::model::{DeployOutcome, DeployStatus, Iteration, Revision, ServiceEnd};
+use crate::model::{DeployOutcome, DeployStatus, Iteration, Revision, ServiceEnd, Verdict};
 
 /// The header's `Deploy` line, and `Revision` when one was read.
 pub fn header_lines(out: &mut String, it: &Iteration) {
@@ -33,8 +33,11 @@ pub fn header_lines(out: &mut String, it: &Iteration) {
 }
 
 /// Whether the deploy kept the battery from running.
+/// Also when nothing ran at all: an iteration a crash or a bug stopped, or whose loop file does
+/// not validate — its "what changed" and integrity sections would only mislead.
 pub fn battery_skipped(it: &Iteration) -> bool {
     it.deploy.as_ref().is_some_and(|d| !d.ok())
+        || (it.suites.is_empty() && matches!(it.verdict, Verdict::Interrupted | Verdict::Error))
 }
 
 /// The Deploy section: only when the deploy failed, or its service exited during the battery.

@@ -26,9 +26,18 @@ pub fn duration(d: Duration) -> String {
     }
 }
 
-/// A pass rate as "88.0%", or "n/a" when nothing ran.
+/// A pass rate as "88.0%", or "n/a" when nothing ran. Only an all-passing run reads 100.0%
+/// and only a run with no pass reads 0.0%: 100,000 of 100,001 is "99.9%", not a lie by rounding.
 pub fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "n/a".to_owned(), |r| format!("{:.1}%", r * 100.0))
+    rate.map_or_else(
+        || "n/a".to_owned(),
+        |r| {
+            let shown = (r * 1000.0).round() / 10.0;
+            let shown = if r < 1.0 { shown.min(99.9) } else { shown };
+            let shown = if r > 0.0 { shown.max(0.1) } else { shown };
+            format!("{shown:.1}%")
+        },
+    )
 }
 
 /// The first `max_lines` lines of `text`, saying how many were left out.
@@ -81,6 +90,16 @@ mod tests {
         assert_eq!(duration(Duration::from_millis(12_340)), "12.3 s");
         assert_eq!(duration(Duration::from_secs(133)), "2m 13s");
         assert_eq!(duration(Duration::from_secs(3 * 3600 + 120)), "3h 02m");
+    }
+
+    #[test]
+    fn rates_never_round_into_all_or_nothing() {
+        assert_eq!(percent(Some(100_000.0 / 100_001.0)), "99.9%");
+        assert_eq!(percent(Some(1.0)), "100.0%");
+        assert_eq!(percent(Some(1.0 / 100_001.0)), "0.1%");
+        assert_eq!(percent(Some(0.0)), "0.0%");
+        assert_eq!(percent(Some(0.8333)), "83.3%");
+        assert_eq!(percent(None), "n/a");
     }
 
     #[test]
