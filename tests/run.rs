@@ -612,7 +612,7 @@ fn an_unreadable_junit_file_says_why() {
         .unwrap()
         .to_owned();
     assert!(
-        message.contains("odd.junit.xml") && message.contains("Is a directory"),
+        message.contains("odd.junit.xml") && message.contains("not a regular file (a directory)"),
         "{message}"
     );
 }

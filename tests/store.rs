@@ -388,8 +388,7 @@ fn verdict_before_spans_loops_counts_errors_and_skips_interrupted_and_running() 
 #[test]
 fn what_the_next_report_explains_with_is_read_back_with_the_previous_iteration() {
     use greenloop::model::{
-        DeployKind, DeployOutcome, DeployStatus, Fact, FactKind, PriorFix, Revision, RootCause,
-        SuiteRecovery, TestId,
+        DeployChange, Fact, FactKind, PriorFix, RootCause, SuiteRecovery, TestId,
     };
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("greenloop.db")).unwrap();
@@ -397,16 +396,12 @@ fn what_the_next_report_explains_with_is_read_back_with_the_previous_iteration()
         .begin_iteration(&name(), false, "schedule", chrono::Utc::now())
         .unwrap();
     let mut it = iteration(first, Verdict::Failing, vec![("a", fail("received 1011"))]);
-    it.deploy = Some(DeployOutcome {
-        kind: DeployKind::Command,
-        command: vec!["./deploy.sh".into()],
-        status: DeployStatus::Ready,
-        duration: std::time::Duration::from_secs(1),
-        readiness: None,
-        revision: Some(Revision::Known("abc123".into())),
-        service_end: None,
-        log: None,
-        tail: String::new(),
+    it.deployed = Some(DeployChange {
+        revision: "abc123".into(),
+        previous: None,
+        last_green: None,
+        since_green: None,
+        since_previous: None,
     });
     it.diff.recovered = vec![SuiteRecovery {
         suite: "mission-critical".into(),

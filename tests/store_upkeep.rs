@@ -274,7 +274,10 @@ fn a_file_that_is_not_a_database_names_its_path() {
     let err = Store::open(&path).unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!("failed to open history database {}", path.display())
+        format!(
+            "failed to open history database {}: the file is damaged or not a database (restore it from a backup)",
+            path.display()
+        )
     );
     assert!(
         std::error::Error::source(&err).is_some(),

@@ -4,13 +4,13 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::history::IterationRef;
 use super::test::TestId;
 
 /// What kind of fact a failure states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FactKind {
     /// A WebSocket closed with a code (value), on a path (target) when known.
@@ -59,7 +59,7 @@ impl FactKind {
 }
 
 /// One specific thing a failure says: "the WebSocket on `/ws` closed with 1011".
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Fact {
     /// What kind of fact.
     pub kind: FactKind,
@@ -83,7 +83,7 @@ impl fmt::Display for Fact {
 }
 
 /// How many failures of one suite (or one probe) a root cause holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// The suite (`probe` for probe checks).
     pub suite: String,
@@ -96,7 +96,7 @@ pub struct Evidence {
 }
 
 /// A line of a backend log that shares a fact with a root cause.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {
     /// The log's name: `service`, `deploy`, a `[[collect]]` or `[[log]]` name.
     pub source: String,
@@ -111,7 +111,7 @@ pub struct LogLine {
 }
 
 /// Failures from every source that share a specific fact, told as one cause.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RootCause {
     /// Stable across iterations while the cause lasts, e.g. `ws_close-1011-ws`.
     pub id: String,
@@ -143,7 +143,7 @@ pub struct RootCause {
 }
 
 /// A root cause of the previous iteration with no failure now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvedRootCause {
     /// Its id.
     pub id: String,

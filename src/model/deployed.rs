@@ -1,12 +1,12 @@
 //! What changed in the system under test between iterations: revisions, and the commits between
 //! them when the loop names its repository (`[deploy] repo`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::history::IterationRef;
 
 /// The revision deployed now, compared with the revisions of earlier iterations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeployChange {
     /// The revision deployed now (the first line of `[deploy] revision`).
     pub revision: String,
@@ -33,7 +33,7 @@ impl DeployChange {
 }
 
 /// The commits in `from..to`, newest first, as `git log --oneline` gives them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Commits {
     /// The older revision.
     pub from: String,
@@ -48,7 +48,7 @@ pub struct Commits {
 }
 
 /// One commit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Commit {
     /// Its abbreviated hash.
     pub sha: String,
@@ -57,7 +57,7 @@ pub struct Commit {
 }
 
 /// How the `[fix]` step went after an iteration, as the next iteration's report tells it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriorFix {
     /// The iteration the fix ran after.
     pub after: IterationRef,
@@ -70,7 +70,7 @@ pub struct PriorFix {
 }
 
 /// An address the battery pointed at, for the report's environment section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     /// Where it comes from: a probe's name or a `[vars]` name.
     pub name: String,
@@ -79,7 +79,7 @@ pub struct Target {
 }
 
 /// A test runner's version, as a suite's JUnit states it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunnerVersion {
     /// The suite.
     pub suite: String,

@@ -132,7 +132,7 @@ pub struct FailingDifferently {
 
 /// A suite whose stand-in test (`<suite>::suite::exit code`: hung, crashed, no results) gave
 /// way to the suite's own tests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuiteRecovery {
     /// The suite.
     pub suite: String,

@@ -16,6 +16,7 @@ pub mod json;
 pub mod markdown;
 mod probes;
 mod probes_ws;
+pub mod reread;
 mod steps;
 mod steps_json;
 pub mod text;

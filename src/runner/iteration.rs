@@ -60,10 +60,19 @@ pub(crate) async fn run_locked(
 ) -> Result<(Finished, SuiteContext), IterationError> {
     let begun = blocking(|| recorder.begin(request.new_loop, &request.trigger))?;
     let paths = recorder.paths(&begun);
-    std::fs::create_dir_all(paths.logs()).map_err(|source| IterationError::Report {
-        path: paths.dir.clone(),
-        source,
-    })?;
+    if let Err(source) = std::fs::create_dir_all(paths.logs()) {
+        // Nothing can run without somewhere to write its logs: say so in the history rather
+        // than leave the iteration running (or, as before, blame the suites).
+        let why = format!(
+            "nothing ran: failed to create {}: {source}",
+            paths.logs_relative().display()
+        );
+        blocking(|| recorder.abandon(begun.at, &why))?;
+        return Err(IterationError::Report {
+            path: paths.dir.clone(),
+            source,
+        });
+    }
     events.emit(Event::IterationStarted {
         loop_number: begun.at.loop_number,
         iteration: begun.at.iteration,

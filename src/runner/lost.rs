@@ -42,7 +42,9 @@ impl Lost {
 }
 
 impl Recorder<'_> {
-    /// Concludes every iteration of this loop left running, as `lost` says.
+    /// Concludes every iteration of this loop left running, as `lost` says. After a crash,
+    /// an iteration whose reports were written (the history is told last) is restored from its
+    /// JSON twin with all its results.
     pub(super) fn conclude_lost(&mut self, lost: &Lost) -> Result<(), RecordError> {
         for found in self.store.running_iterations(&self.plan.name)? {
             let paths = ReportPaths::new(
@@ -51,6 +53,9 @@ impl Recorder<'_> {
                 found.at,
                 found.started_at,
             );
+            if matches!(lost, Lost::Crash) && self.restore(&found, &paths)? {
+                continue;
+            }
             let iteration = self.lost_iteration(&found, lost);
             let redactor = self.plan.redactor();
             let (stem, why) = match write_iteration(&paths, &iteration, &redactor) {
@@ -77,6 +82,48 @@ impl Recorder<'_> {
             self.write_index(&paths)?;
         }
         Ok(())
+    }
+
+    /// Restores `found` from its JSON twin when there is one that reads; whether it did.
+    fn restore(&mut self, found: &Interrupted, paths: &ReportPaths) -> Result<bool, RecordError> {
+        let Ok(bytes) = crate::regular::read(&paths.json(), 1 << 30) else {
+            return Ok(false);
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let iteration = match crate::report::reread::iteration(&text, self.plan, found.at) {
+            Ok(iteration) => iteration,
+            Err(why) => {
+                tracing::warn!(
+                    "the report of {} of loop {} does not read back ({why}): recording it as interrupted",
+                    found.at,
+                    self.plan.name
+                );
+                return Ok(false);
+            }
+        };
+        self.store
+            .finish_iteration(&iteration, &paths.stem, self.plan.max_iterations)?;
+        tracing::info!(
+            loop_name = %self.plan.name,
+            "restored {} from its report: it finished {} before greenloop stopped",
+            found.at,
+            iteration.verdict
+        );
+        self.write_index(paths)?;
+        Ok(true)
+    }
+
+    /// Concludes the iteration `at`, which this process began but cannot run, as `error` with
+    /// `why`; no report can be written (that is usually why).
+    pub(super) fn abandon(
+        &mut self,
+        at: crate::model::IterationRef,
+        why: &str,
+    ) -> Result<(), RecordError> {
+        let why = self.plan.redactor().text(why);
+        Ok(self
+            .store
+            .finish_lost(&self.plan.name, at, Verdict::Error, &why, None)?)
     }
 
     /// The report of an iteration that ended without results.

@@ -23,6 +23,7 @@ pub mod process;
 mod ready;
 mod record;
 mod revision;
+mod rewrite;
 mod service;
 mod step;
 pub mod suite;

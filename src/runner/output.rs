@@ -58,6 +58,9 @@ pub(crate) struct LogSummary {
     pub tail: String,
     /// Whether older output was left out of `tail`.
     pub tail_cut: bool,
+    /// Why the log file could not be written in full (a full disk): the run's outcome is kept
+    /// all the same, only its log is incomplete.
+    pub write_error: Option<io::Error>,
 }
 
 /// A log file that keeps the first `head` bytes and the last `tail` bytes of what it is fed.
@@ -115,7 +118,7 @@ impl CappedLog {
 
     /// Writes the tail (after a cut marker if anything was cut) and greenloop's closing `notes`,
     /// one per line, then flushes.
-    pub async fn finish(mut self, notes: &[String]) -> io::Result<LogSummary> {
+    pub async fn finish(mut self, notes: &[String]) -> LogSummary {
         let cut_bytes = self.tail.evicted;
         let kept = self.tail.contents();
         if cut_bytes > 0 {
@@ -131,20 +134,16 @@ impl CappedLog {
         {
             self.error = Some(error);
         }
-        match self.error {
-            Some(error) => Err(error),
-            None => {
-                let (tail, tail_cut) = report_tail(
-                    &self.recent.contents(),
-                    self.recent.evicted > 0,
-                    self.recent_lines,
-                );
-                Ok(LogSummary {
-                    cut_bytes,
-                    tail,
-                    tail_cut,
-                })
-            }
+        let (tail, tail_cut) = report_tail(
+            &self.recent.contents(),
+            self.recent.evicted > 0,
+            self.recent_lines,
+        );
+        LogSummary {
+            cut_bytes,
+            tail,
+            tail_cut,
+            write_error: self.error,
         }
     }
 
@@ -346,10 +345,8 @@ mod tests {
         log.write(b"ab").await;
         log.write(b"cdefgh").await;
         log.write(b"ijk").await;
-        let summary = log
-            .finish(&["exited with code 0".to_owned()])
-            .await
-            .unwrap();
+        let summary = log.finish(&["exited with code 0".to_owned()]).await;
+        assert!(summary.write_error.is_none());
         assert_eq!(summary.cut_bytes, 4);
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
@@ -365,7 +362,8 @@ mod tests {
             .await
             .unwrap();
         log.write(b"hello\nworld\n").await;
-        let summary = log.finish(&[]).await.unwrap();
+        let summary = log.finish(&[]).await;
+        assert!(summary.write_error.is_none());
         assert_eq!(summary.cut_bytes, 0);
         assert_eq!(summary.tail, "hello\nworld\n");
         assert_eq!(std::fs::read(&path).unwrap(), b"hello\nworld\n");

@@ -77,6 +77,8 @@ pub struct ProcessOutcome {
     /// A leftover process outside the group kept stdout/stderr open after the command exited;
     /// greenloop stopped reading after a short grace, so later output is missing.
     pub leaked_output: bool,
+    /// Why the log could not be written in full (a full disk); the outcome stands.
+    pub log_error: Option<String>,
 }
 
 /// Why a command could not be run or its log could not be kept.
@@ -161,7 +163,9 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
     let started = match spawn(&spec) {
         Ok(started) => started,
         Err(error) => {
-            log.finish(&[error.to_string()]).await.map_err(log_error)?;
+            // The error says why it could not start; a log that could not be written too adds
+            // nothing to it.
+            let _ = log.finish(&[error.to_string()]).await;
             return Err(error);
         }
     };
@@ -210,7 +214,10 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
             humantime::format_duration(PIPE_GRACE)
         ));
     }
-    let summary = log.finish(&notes).await.map_err(log_error)?;
+    let summary = log.finish(&notes).await;
+    if let Some(error) = &summary.write_error {
+        tracing::warn!("the log {} is incomplete: {error}", spec.log_path.display());
+    }
     Ok(ProcessOutcome {
         end,
         duration: reaped.exited_at.saturating_duration_since(start),
@@ -222,6 +229,7 @@ pub async fn run(spec: ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
         tail: summary.tail,
         tail_cut: summary.tail_cut,
         leaked_output,
+        log_error: summary.write_error.map(|e| e.to_string()),
     })
 }
 

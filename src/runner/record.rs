@@ -139,6 +139,7 @@ impl<'a> Recorder<'a> {
             plan,
         };
         recorder.conclude_lost(lost)?;
+        recorder.rewrite_missing()?;
         Ok(recorder)
     }
 
@@ -238,15 +239,31 @@ impl<'a> Recorder<'a> {
         let clock = Instant::now();
         let Judged { iteration, paths } = judged;
         let redactor = self.plan.redactor();
-        // Two independent writes of the same value: on two cores they overlap. A crash between
-        // them is covered either way: an unrecorded iteration is found running at the next
-        // start, and a recorded one without its report is still in the index and history.
-        let (stored, written) = std::thread::scope(|scope| {
+        // The reports are written while the store inserts the results (on two cores they
+        // overlap), and the store commits only once the reports are on disk: the history never
+        // says an iteration finished before its report exists. A crash before the commit leaves
+        // the reports, from which the next start restores the iteration; a report that could
+        // not be written leaves the iteration recorded with the reason, for a later run to
+        // write it from the history.
+        let mut written = Ok(());
+        let dir = self.shown(&paths.dir);
+        let stored = std::thread::scope(|scope| {
             let reports = scope.spawn(|| write_iteration(&paths, &iteration, &redactor));
-            let stored =
-                self.store
-                    .finish_iteration(&iteration, &paths.stem, self.plan.max_iterations);
-            (stored, reports.join().expect("the report writer panicked"))
+            self.store.finish_iteration_after(
+                &iteration,
+                &paths.stem,
+                self.plan.max_iterations,
+                || {
+                    written = match reports.join() {
+                        Ok(result) => result,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    };
+                    written
+                        .as_ref()
+                        .map_err(|e| format!("failed to write to {dir}: {e}"))?;
+                    Ok(())
+                },
+            )
         });
         let loop_closed = stored?;
         written.map_err(|source| RecordError::Report {
@@ -262,6 +279,14 @@ impl<'a> Recorder<'a> {
             paths,
             loop_closed,
         })
+    }
+
+    /// `path` relative to the root, as messages show paths.
+    fn shown(&self, path: &std::path::Path) -> String {
+        path.strip_prefix(&self.config.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
     }
 
     /// Records how the `[fix]` step after the iteration `at` went, so the next iteration's
@@ -313,7 +338,7 @@ impl<'a> Recorder<'a> {
             started_at,
             finished_at: Utc::now(),
             totals: Totals::count(suites.iter().flat_map(|s| &s.tests)),
-            error: (verdict == Verdict::Error).then(|| "no suite could be started".to_owned()),
+            error: (verdict == Verdict::Error).then(|| no_suite_started(&suites)),
             suites,
             verdict,
             diff,
@@ -399,6 +424,19 @@ pub fn record_config_error(
     judged.iteration.error = Some(format!("the loop file does not validate:\n{message}"));
     judged.iteration.forget_analysis();
     recorder.record(judged)
+}
+
+/// Why no suite could be started, with the first suite's reason ("failed to create
+/// reports/…/api.log: No space left on device"), so the history says what really happened.
+fn no_suite_started(suites: &[SuiteResult]) -> String {
+    let first = suites.iter().find_map(|s| match &s.run {
+        crate::model::SuiteRun::NotStarted { reason } => Some(format!("`{}`: {reason}", s.name)),
+        _ => None,
+    });
+    match first {
+        Some(reason) => format!("no suite could be started ({reason})"),
+        None => "no suite could be started".to_owned(),
+    }
 }
 
 /// Marks iterations of `plan` a crash left running as interrupted and writes their reports

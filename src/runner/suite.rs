@@ -61,6 +61,7 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> (SuiteResult, V
         redactor: ctx.redactor.clone(),
         cancel: ctx.cancel.clone(),
     };
+    let mut log_error = None;
     let run = match process::run(spec).await {
         Ok(outcome) => SuiteRun::Ran(ProcessRun {
             end: outcome.end,
@@ -69,7 +70,10 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> (SuiteResult, V
             output_bytes: outcome.output_bytes,
             cut_bytes: outcome.cut_bytes,
             leaked_output: outcome.leaked_output,
-            tail: outcome.tail,
+            tail: {
+                log_error = outcome.log_error;
+                outcome.tail
+            },
         }),
         Err(error) => SuiteRun::NotStarted {
             reason: ctx.redactor.text(&error.to_string()),
@@ -80,7 +84,7 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> (SuiteResult, V
             .strip_prefix(root)
             .map_or_else(|_| rendered.junit.clone(), |p| p.display().to_string())
     });
-    let ingested = read_results(
+    let mut ingested = read_results(
         suite,
         ctx,
         &run,
@@ -89,6 +93,13 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> (SuiteResult, V
         expected_at,
     )
     .await;
+    if let Some(error) = log_error {
+        ingested.notes.push(crate::model::Finding {
+            kind: crate::model::FindingKind::OutputCut,
+            suite: Some(suite.name.clone()),
+            message: format!("`{}`'s log is incomplete: {error}", suite.name),
+        });
+    }
     // The supervisor writes a log even for a command that could not start (it says why).
     let log = ctx
         .logs_dir

@@ -17,7 +17,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// SQLite could not open the file or set it up (WAL, foreign keys, timeouts).
-    #[error("failed to open history database {}", path.display())]
+    #[error("failed to open history database {}{}", path.display(), meaning(source))]
     Open {
         /// The database file.
         path: PathBuf,
@@ -39,7 +39,11 @@ pub enum StoreError {
         supported: u32,
     },
     /// A schema migration failed; the file keeps its previous version.
-    #[error("failed to migrate history database {} to schema version {version}", path.display())]
+    #[error(
+        "failed to migrate history database {} to schema version {version}{}",
+        path.display(),
+        meaning(source)
+    )]
     Migrate {
         /// The database file.
         path: PathBuf,
@@ -50,7 +54,7 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// A read or write failed; `action` says which, e.g. "record iteration Loop 1 / Iteration 3".
-    #[error("failed to {action} in history database {}", path.display())]
+    #[error("failed to {action} in history database {}{}", path.display(), meaning(source))]
     Sql {
         /// The database file.
         path: PathBuf,
@@ -90,4 +94,68 @@ pub enum StoreError {
         /// Up to 10 of them, sorted.
         listed: Vec<String>,
     },
+}
+
+/// What a SQLite failure means for the person reading the message — SQLite's own words
+/// ("disk I/O error: Error code 4874") say it only to those who know its codes. Empty when
+/// there is nothing to add to the cause that follows.
+fn meaning(error: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode;
+    let rusqlite::Error::SqliteFailure(failure, _) = error else {
+        return "";
+    };
+    match failure.code {
+        ErrorCode::DiskFull => ": the disk holding it is full",
+        ErrorCode::ReadOnly => ": it (or its directory) is read-only",
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+            ": another process holds a lock on it"
+        }
+        ErrorCode::SystemIoFailure => ": a disk I/O error — is the disk full or failing?",
+        ErrorCode::CannotOpen => ": the file or its directory cannot be opened",
+        ErrorCode::PermissionDenied => ": permission denied",
+        ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
+            ": the file is damaged or not a database (restore it from a backup)"
+        }
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn a_full_disk_says_so() {
+        let error = StoreError::Sql {
+            path: "state/greenloop.db".into(),
+            action: "record iteration Loop 1 / Iteration 3 of loop api".into(),
+            source: sqlite(rusqlite::ffi::SQLITE_FULL),
+        };
+        assert_eq!(
+            error.to_string(),
+            "failed to record iteration Loop 1 / Iteration 3 of loop api in history database state/greenloop.db: the disk holding it is full"
+        );
+        // SQLITE_IOERR_SHMSIZE, what a full disk looks like when the WAL index grows.
+        let error = StoreError::Open {
+            path: "state/greenloop.db".into(),
+            source: sqlite(4874),
+        };
+        assert_eq!(
+            error.to_string(),
+            "failed to open history database state/greenloop.db: a disk I/O error — is the disk full or failing?"
+        );
+        let error = StoreError::Open {
+            path: "state/greenloop.db".into(),
+            source: sqlite(rusqlite::ffi::SQLITE_READONLY),
+        };
+        assert!(
+            error
+                .to_string()
+                .ends_with(": it (or its directory) is read-only")
+        );
+    }
 }

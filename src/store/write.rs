@@ -40,6 +40,22 @@ impl Store {
         report_stem: &str,
         max_iterations: Option<u32>,
     ) -> Result<bool, StoreError> {
+        self.finish_iteration_after(iteration, report_stem, max_iterations, || Ok(()))
+    }
+
+    /// [`Self::finish_iteration`], committing only once `reports` says whether the iteration's
+    /// reports were written — so the history never marks an iteration finished before its
+    /// report exists, while the inserts overlap with the writing. When they could not be
+    /// written, the iteration is recorded with its results all the same, without a report stem
+    /// and with the reason in `error` ("…: No space left on device"), for a later run to write
+    /// the report from the history.
+    pub fn finish_iteration_after(
+        &mut self,
+        iteration: &Iteration,
+        report_stem: &str,
+        max_iterations: Option<u32>,
+        reports: impl FnOnce() -> Result<(), String>,
+    ) -> Result<bool, StoreError> {
         let at = iteration.at();
         let loop_name = &iteration.loop_name;
         let error = self.error(format!("record iteration {at} of loop {loop_name}"));
@@ -55,6 +71,17 @@ impl Store {
             }
         };
         record(&tx, iteration, &target, report_stem).map_err(&error)?;
+        if let Err(why) = reports() {
+            let note = match &iteration.error {
+                Some(error) => format!("{error}; its report could not be written: {why}"),
+                None => format!("its report could not be written: {why}"),
+            };
+            tx.execute(
+                "UPDATE iterations SET report_stem = NULL, error = ?2 WHERE id = ?1",
+                params![target.iteration_id, note],
+            )
+            .map_err(&error)?;
+        }
         let mut closed = false;
         if target.loop_open {
             let exhausted = max_iterations.is_some_and(|max| at.iteration >= max);
@@ -182,7 +209,7 @@ fn update_summary(
             codec::count(d.new_failures.len()),
             codec::count(d.fixed.len()),
             codec::count(d.removed.len()),
-            iteration.revision(),
+            iteration.deployed.as_ref().map(|d| d.revision.as_str()),
             d.recovered
                 .iter()
                 .map(|r| r.describe())
