@@ -282,3 +282,69 @@ fn sighup_rereads_the_loop_files_schedules() {
     kill(Pid::from_raw(daemon.id() as i32), Signal::SIGTERM).unwrap();
     assert!(daemon.wait().unwrap().success(), "SIGHUP did not stop it");
 }
+
+/// Two suites that leave named pipes at their JUnit paths and two loop files turned absurd
+/// (durations no clock can hold) while the daemon runs: none of them can freeze it. It keeps
+/// answering, runs a third loop to green, and stops on the first SIGTERM within its grace.
+#[test]
+fn pipes_and_absurd_durations_cannot_freeze_the_daemon() {
+    let port = free_port();
+    let root = Root::new();
+    root.write(
+        "config/greenloop.toml",
+        &format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n[limits]\nmax_concurrent_loops = 5\nkill_grace = \"1s\"\nshutdown_grace = \"5s\"\n"
+        ),
+    );
+    let pipe = "[[suite]]\nname = \"pipe\"\ncommand = [\"sh\", \"-c\", \"mkfifo ${junit}\"]\ntimeout = \"5s\"\n";
+    for name in ["fifo-a", "fifo-b", "absurd-a", "absurd-b"] {
+        root.write_loop(name, pipe);
+    }
+    root.write_loop("good", "[[suite]]\nname = \"ok\"\ncommand = [\"true\"]\n");
+    let mut daemon = serve(&root);
+    wait_for("the daemon answering", Duration::from_secs(20), || {
+        http(port, "GET", "/healthz").0 == 200
+    });
+    // Turned absurd after the start, as an edit on a running VM would.
+    let absurd =
+        "[[suite]]\nname = \"slow\"\ncommand = [\"true\"]\ntimeout = \"18446744073709551615s\"\n";
+    root.write_loop("absurd-a", absurd);
+    root.write_loop(
+        "absurd-b",
+        &absurd.replace("18446744073709551615s", "300000000000y"),
+    );
+    for name in ["fifo-a", "fifo-b"] {
+        let (status, body) = http(port, "POST", &format!("/api/v1/loops/{name}/iterations"));
+        assert_eq!(status, 202, "{name}: {body}");
+    }
+    for name in ["absurd-a", "absurd-b"] {
+        let (status, body) = http(port, "POST", &format!("/api/v1/loops/{name}/iterations"));
+        assert_eq!(status, 422, "{name}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("longest duration"),
+            "{body}"
+        );
+    }
+    assert_eq!(http(port, "GET", "/healthz").0, 200);
+    let (status, body) = http(port, "POST", "/api/v1/loops/good/iterations");
+    assert_eq!(status, 202, "{body}");
+    wait_for("every loop settling", Duration::from_secs(30), || {
+        ["fifo-a", "fifo-b", "good"]
+            .iter()
+            .all(|name| settled_iterations(port, name) == 1)
+    });
+    let (_, good) = http(port, "GET", "/api/v1/loops/good");
+    assert_eq!(good["last"]["verdict"], "green", "{good}");
+    let (_, pipe) = http(port, "GET", "/api/v1/loops/fifo-a");
+    assert_eq!(pipe["last"]["verdict"], "failing", "{pipe}");
+
+    let asked = Instant::now();
+    kill(Pid::from_raw(daemon.id() as i32), Signal::SIGTERM).unwrap();
+    let mut status = None;
+    wait_for("the daemon exiting", Duration::from_secs(5), || {
+        status = daemon.try_wait().unwrap();
+        status.is_some()
+    });
+    assert!(status.unwrap().success(), "{status:?}");
+    assert!(asked.elapsed() < Duration::from_secs(5));
+}
