@@ -28,7 +28,7 @@ pub const TABLES: &[Table] = &[
             &[
                 "`[server] token`",
                 "none",
-                "bearer token for the API: `{ env = \"NAME\" }` or `{ file = \"path\" }`; `trigger`, `status` and `healthcheck` use it too (else `GREENLOOP_TOKEN`)",
+                "bearer token for the API: `{ env = \"NAME\" }` or `{ file = \"path\" }`; `trigger`, `status` and `healthcheck` use it too (else `GREENLOOP_TOKEN`); one that cannot be read stops only `serve` and `check`",
             ],
             &[
                 "`[server] public_read`",
