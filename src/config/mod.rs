@@ -19,7 +19,9 @@ pub mod template;
 
 pub use daemon::DaemonConfig;
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use load::{check_all, daemon_config, loop_names, loop_plan};
+pub use load::{
+    Checked, check_all, check_files, checked_loop_plan, daemon_config, loop_names, loop_plan,
+};
 pub use logs::{LogPlan, LogSource};
 pub use notify::NotifyPlan;
 pub use plan::{LoopPlan, SuitePlan};

@@ -1,9 +1,18 @@
 //! Secret values: resolved from the environment or a file, never shown by `Debug`.
+//!
+//! A secret file is read only when it is a regular file (a FIFO would block `check` forever, a
+//! device such as `/dev/zero` would never end) and only up to [`MAX_SECRET_FILE`] bytes.
 
 use std::fmt;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use super::raw::RawSecret;
+use crate::redact::{MIN_SECRET_LEN, SHORT_SECRET_LEN};
+
+/// The largest secret file read: far above any token or private key, far below trouble.
+pub const MAX_SECRET_FILE: u64 = 64 * 1024;
 
 /// A resolved secret. Its `Debug` prints `***`, so a plan can be logged safely.
 #[derive(Clone, PartialEq, Eq)]
@@ -38,8 +47,8 @@ pub fn resolve(raw: &RawSecret, root: &Path) -> Result<SecretValue, String> {
         },
         (None, Some(file)) => {
             let path = root.join(file);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("failed to read secret file `{}`: {e}", path.display()))?;
+            let text = read_file(&path)
+                .map_err(|why| format!("secret file `{}` {why}", path.display()))?;
             let value = text.trim_end_matches(['\n', '\r']);
             if value.is_empty() {
                 return Err(format!("secret file `{}` is empty", path.display()));
@@ -47,5 +56,81 @@ pub fn resolve(raw: &RawSecret, root: &Path) -> Result<SecretValue, String> {
             Ok(SecretValue(value.to_owned()))
         }
         _ => Err("a secret needs exactly one of `env = \"NAME\"` or `file = \"path\"`".into()),
+    }
+}
+
+/// What `check` says about a secret too short to mask well, if `value` is one.
+pub fn short_warning(name: &str, value: &SecretValue) -> Option<String> {
+    let len = value.expose().len();
+    if len >= SHORT_SECRET_LEN {
+        return None;
+    }
+    let what = if len < MIN_SECRET_LEN {
+        format!(
+            "secrets shorter than {MIN_SECRET_LEN} bytes are never masked, since masking them \
+             would mask ordinary text"
+        )
+    } else {
+        "it is masked, but not inside base64, and any text that happens to match it is masked \
+         too"
+        .to_owned()
+    };
+    Some(format!(
+        "secret `{name}` is only {len} byte{} long: {what}; secrets of {SHORT_SECRET_LEN} bytes \
+         or more are masked in every form",
+        if len == 1 { "" } else { "s" }
+    ))
+}
+
+/// The file's text, or why it cannot be a secret (the end of a sentence that names the file).
+fn read_file(path: &Path) -> Result<String, String> {
+    // Checked before opening, because opening a FIFO for reading blocks until a writer comes.
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "is not a regular file (it is {}); a secret file must be a plain file",
+            kind(&metadata.file_type())
+        ));
+    }
+    // Non-blocking, in case the path was swapped for a FIFO since: then the open returns at
+    // once and the check below refuses it.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    let opened = file
+        .metadata()
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    if !opened.is_file() {
+        return Err("is not a regular file".to_owned());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SECRET_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    if bytes.len() as u64 > MAX_SECRET_FILE {
+        return Err(format!(
+            "is larger than {} KiB, the most a secret file may hold",
+            MAX_SECRET_FILE / 1024
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "is not valid UTF-8".to_owned())
+}
+
+fn kind(file_type: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else {
+        "not a plain file"
     }
 }
