@@ -7,7 +7,7 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 
 /// One way a secret can be written into text.
 #[derive(Debug, Clone)]
-pub(super) struct Form {
+pub(crate) struct Form {
     /// What wrote it, for failure messages.
     pub name: &'static str,
     /// The text as it appears in output.
@@ -15,7 +15,7 @@ pub(super) struct Form {
 }
 
 /// Every textual form of `secret` (base64 is separate: see [`base64_forms`]), deduplicated.
-pub(super) fn text_forms(secret: &str) -> Vec<Form> {
+pub(crate) fn text_forms(secret: &str) -> Vec<Form> {
     let mut forms = vec![
         form("raw", secret.to_owned()),
         form("percent, upper hex, %20", percent(secret, false, true)),
@@ -45,7 +45,7 @@ pub(super) fn text_forms(secret: &str) -> Vec<Form> {
 
 /// `secret` base64-encoded inside longer data, at each of the three byte alignments, with the
 /// standard and URL-safe alphabets, padded and not.
-pub(super) fn base64_forms(secret: &str) -> Vec<Form> {
+pub(crate) fn base64_forms(secret: &str) -> Vec<Form> {
     let mut forms = Vec::new();
     for prefix in ["", "u", "us"] {
         for suffix in ["", "!", "?x"] {
@@ -63,7 +63,7 @@ pub(super) fn base64_forms(secret: &str) -> Vec<Form> {
 }
 
 /// Finds what is left of a secret in masked output.
-pub(super) struct Oracle {
+pub(crate) struct Oracle {
     secret: Vec<u8>,
     forms: Vec<Form>,
 }
@@ -106,7 +106,7 @@ impl Oracle {
 }
 
 /// What `output` still holds of `secret`, if anything (see [`Oracle::leaked`]).
-pub(super) fn leaked(output: &[u8], secret: &str) -> Option<String> {
+pub(crate) fn leaked(output: &[u8], secret: &str) -> Option<String> {
     Oracle::new(secret).leaked(output)
 }
 

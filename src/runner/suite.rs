@@ -83,7 +83,7 @@ pub async fn run_suite(suite: &SuitePlan, ctx: &SuiteContext) -> (SuiteResult, V
         junit.expected_at = Some(shown);
     }
     let ingested = ingest(&suite.name, &run, &junit, root, &ctx.redactor);
-    redact_own_files(&junit.fresh, &ctx.logs_dir, &ctx.redactor);
+    redact_own_files(&junit.fresh, &ctx.config.reports_dir, &ctx.redactor);
     // The supervisor writes a log even for a command that could not start (it says why).
     let log = ctx
         .logs_dir
@@ -154,13 +154,15 @@ fn expects_junit(suite: &SuitePlan, ctx: &SuiteContext) -> bool {
             .any(|t| t.names().any(|n| n == "junit"))
 }
 
-/// JUnit files the suite wrote into greenloop's own log directory are greenloop's to publish,
-/// so any secret in them is masked once they have been read.
-fn redact_own_files(files: &[PathBuf], logs_dir: &Path, redactor: &Redactor) {
+/// JUnit files the suite wrote under greenloop's reports directory (its iteration's logs, or
+/// anywhere else there) are greenloop's to publish, so once read they are rewritten with every
+/// form of every secret masked, atomically. Files elsewhere belong to the user and are left
+/// alone.
+fn redact_own_files(files: &[PathBuf], reports_dir: &Path, redactor: &Redactor) {
     if redactor.is_empty() {
         return;
     }
-    for file in files.iter().filter(|f| f.starts_with(logs_dir)) {
+    for file in files.iter().filter(|f| f.starts_with(reports_dir)) {
         if let Ok(bytes) = std::fs::read(file) {
             let masked = redactor.bytes(&bytes);
             if masked != bytes
