@@ -20,11 +20,19 @@ pub(super) const LONGEST_ESCAPE: usize = 12;
 /// the most a numeric reference may have here.
 pub(super) const WIDEST_PER_BYTE: usize = 10;
 
+/// The bytes that can start an escape, or (`+`) decode to something else on their own.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'%' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[b'&' as usize] = true;
+    table[b'+' as usize] = true;
+    table
+};
+
 /// Whether `input` could decode to something other than itself; when not, the view is skipped.
 pub(super) fn may_change(input: &[u8]) -> bool {
-    input
-        .iter()
-        .any(|&b| matches!(b, b'%' | b'\\' | b'&' | b'+'))
+    input.iter().any(|&b| SPECIAL[usize::from(b)])
 }
 
 /// `+` as a space: form encoding writes a space as `+`, so the view cannot tell them apart.
@@ -58,8 +66,16 @@ impl View {
         let mut escapes = Vec::new();
         let mut i = 0;
         while i < input.len() {
+            // Most bytes are no escape: copy them a run at a time.
+            let run = input[i..]
+                .iter()
+                .position(|&b| SPECIAL[usize::from(b)])
+                .unwrap_or(input.len() - i);
+            bytes.extend_from_slice(&input[i..i + run]);
+            i += run;
+            let Some(&first) = input.get(i) else { break };
             let rest = &input[i..];
-            let escape = match rest[0] {
+            let escape = match first {
                 b'%' => percent(rest),
                 b'\\' => backslash(rest),
                 b'&' => entity(rest),
@@ -76,7 +92,7 @@ impl View {
                     i += taken;
                 }
                 None => {
-                    bytes.push(space_for_plus(rest[0]));
+                    bytes.push(space_for_plus(first));
                     i += 1;
                 }
             }
