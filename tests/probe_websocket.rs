@@ -277,6 +277,20 @@ async fn a_refused_upgrade_fails_connect_with_the_status_and_masks_secrets() {
 }
 
 #[tokio::test]
+async fn a_secret_in_the_url_that_needs_percent_encoding_still_connects() {
+    // `check` parses urls with the url crate, which encodes the space, quote and brackets;
+    // the handshake must accept the same url rather than fail with "invalid url".
+    const SPECIAL: &str = "S3cr3t Val\"ue<42>/+=&x";
+    let addr = server().await;
+    let mut spec = spec(addr, &format!("/happy?token={SPECIAL}"));
+    spec.headers = vec![("Authorization".into(), format!("Bearer {SPECIAL}"))];
+    spec.redactor = Redactor::new([SPECIAL]);
+    let report = run_websocket(&spec).await;
+    assert_all_passed(&report);
+    assert!(report.url.ends_with("/happy?token=***"), "{}", report.url);
+}
+
+#[tokio::test]
 async fn headers_reach_the_server() {
     let addr = server().await;
     let mut with = spec(addr, "/auth");

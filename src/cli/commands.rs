@@ -69,11 +69,18 @@ pub fn print_summary(root: &Path, finished: &Finished) {
     println!("json:   {}", shown(finished.paths.json()));
 }
 
-/// `greenloop check`.
+/// `greenloop check`: warnings first (they never fail the check), then errors.
 pub fn check(root: &Path) -> ExitCode {
-    let (ok, diagnostics) = config::check_all(root);
+    let config::Checked {
+        valid: ok,
+        errors: diagnostics,
+        warnings,
+    } = config::check_files(root);
     for name in &ok {
         println!("ok: loops/{name}.toml");
+    }
+    for warning in &warnings {
+        eprintln!("{warning}\n");
     }
     if diagnostics.is_empty() {
         println!(

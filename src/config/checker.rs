@@ -13,8 +13,10 @@ use super::template::Template;
 pub struct Checker<'a> {
     path: &'a Path,
     source: &'a str,
-    /// What was found so far.
+    /// The errors found so far.
     pub diagnostics: Vec<Diagnostic>,
+    /// The warnings found so far; they do not stop the file from being used.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl<'a> Checker<'a> {
@@ -24,6 +26,7 @@ impl<'a> Checker<'a> {
             path,
             source,
             diagnostics: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -43,6 +46,12 @@ impl<'a> Checker<'a> {
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.diagnostics
             .push(Diagnostic::at(self.path, self.source, span, message));
+    }
+
+    /// Records something at `span` that works but probably not as meant.
+    pub fn warn(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.warnings
+            .push(Diagnostic::at(self.path, self.source, span, message).warning());
     }
 
     /// Parses a humantime duration such as `"90s"` or `"2m"`; zero, and anything longer than

@@ -1,12 +1,24 @@
-//! Config errors that point at `file:line:column` and show the offending line with a caret.
+//! Config errors (and warnings) that point at `file:line:column` and show the offending line
+//! with a caret.
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The file cannot be used.
+    Error,
+    /// The file works, but probably not as meant.
+    Warning,
+}
+
 /// One problem in one config file, located by line and column (both 1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
     /// The file, as the user named it (relative to the root when it is inside).
     pub path: PathBuf,
     /// What is wrong, lowercase, without a trailing period.
@@ -38,6 +50,7 @@ impl Diagnostic {
     /// A problem at byte range `span` of `source`.
     pub fn at(path: &Path, source: &str, span: Range<usize>, message: impl Into<String>) -> Self {
         Self {
+            severity: Severity::Error,
             path: path.to_owned(),
             message: message.into(),
             location: Some(Location::of(source, span)),
@@ -47,9 +60,18 @@ impl Diagnostic {
     /// A problem with the file as a whole (unreadable, missing).
     pub fn whole_file(path: &Path, message: impl Into<String>) -> Self {
         Self {
+            severity: Severity::Error,
             path: path.to_owned(),
             message: message.into(),
             location: None,
+        }
+    }
+
+    /// The same problem as a warning.
+    pub fn warning(self) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..self
         }
     }
 }
@@ -108,7 +130,11 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(f, "{severity}: {}", self.message)?;
         let Some(loc) = &self.location else {
             return write!(f, "  --> {}", self.path.display());
         };

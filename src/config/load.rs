@@ -27,7 +27,27 @@ pub fn daemon_config(root: &Path) -> Result<DaemonConfig, Diagnostics> {
 /// Loads and validates `loops/<name>.toml`, which must have something to run: a suite or a
 /// probe.
 pub fn loop_plan(config: &DaemonConfig, name: &str) -> Result<LoopPlan, Diagnostics> {
-    let plan = any_loop_plan(config, name)?;
+    checked_loop_plan(config, name).0
+}
+
+/// Like [`loop_plan`], with the warnings found on the way, whether the file is valid or not.
+pub fn checked_loop_plan(
+    config: &DaemonConfig,
+    name: &str,
+) -> (Result<LoopPlan, Diagnostics>, Vec<Diagnostic>) {
+    let mut warnings = Vec::new();
+    let plan = load_loop(config, name, &mut warnings).and_then(runnable);
+    (plan, warnings)
+}
+
+/// Loads and validates `loops/<name>.toml`, which may have nothing to run: a loop fed by
+/// `greenloop import` needs no suite.
+pub fn any_loop_plan(config: &DaemonConfig, name: &str) -> Result<LoopPlan, Diagnostics> {
+    load_loop(config, name, &mut Vec::new())
+}
+
+/// `plan` when it has something to run: a suite or a probe.
+fn runnable(plan: LoopPlan) -> Result<LoopPlan, Diagnostics> {
     if plan.suites.is_empty() && plan.probes.is_empty() {
         return Err(Diagnostic::whole_file(
             &plan.path,
@@ -38,9 +58,11 @@ pub fn loop_plan(config: &DaemonConfig, name: &str) -> Result<LoopPlan, Diagnost
     Ok(plan)
 }
 
-/// Loads and validates `loops/<name>.toml`, which may have nothing to run: a loop fed by
-/// `greenloop import` needs no suite.
-pub fn any_loop_plan(config: &DaemonConfig, name: &str) -> Result<LoopPlan, Diagnostics> {
+fn load_loop(
+    config: &DaemonConfig,
+    name: &str,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<LoopPlan, Diagnostics> {
     let path = config.loops_dir.join(format!("{name}.toml"));
     let shown = shown_path(&config.root, &path);
     let loop_name =
@@ -59,8 +81,12 @@ pub fn any_loop_plan(config: &DaemonConfig, name: &str) -> Result<LoopPlan, Diag
     let source = read(&path, &shown)?;
     let raw = parse(&shown, &source)?;
     let mut check = Checker::new(&shown, &source);
-    let mut plan = plan::validate(loop_name, raw, &config.root, &mut check)
-        .ok_or_else(|| Diagnostics(check.into_diagnostics()))?;
+    let plan = plan::validate(loop_name, raw, &config.root, &mut check);
+    check
+        .warnings
+        .sort_by_key(|d| d.location.as_ref().map(|l| (l.line, l.column)));
+    warnings.append(&mut check.warnings);
+    let mut plan = plan.ok_or_else(|| Diagnostics(check.into_diagnostics()))?;
     plan.path = shown;
     Ok(plan)
 }
@@ -77,34 +103,61 @@ pub fn loop_names(config: &DaemonConfig) -> std::io::Result<Vec<String>> {
     Ok(names)
 }
 
+/// What checking every config file found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// The loops whose files are valid.
+    pub valid: Vec<String>,
+    /// Every error.
+    pub errors: Diagnostics,
+    /// Every warning, from valid files and invalid ones.
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Validates the daemon config and every loop file, returning every problem found.
 pub fn check_all(root: &Path) -> (Vec<String>, Diagnostics) {
+    let checked = check_files(root);
+    (checked.valid, checked.errors)
+}
+
+/// Validates the daemon config and every loop file, returning every error and warning.
+pub fn check_files(root: &Path) -> Checked {
     let config = match daemon_config(root) {
         Ok(config) => config,
-        Err(diagnostics) => return (Vec::new(), diagnostics),
+        Err(errors) => {
+            return Checked {
+                errors,
+                ..Checked::default()
+            };
+        }
     };
     if let Some(problem) = &config.token_problem {
-        return (Vec::new(), problem.clone().into());
+        return Checked {
+            errors: problem.clone().into(),
+            ..Checked::default()
+        };
     }
     let names = match loop_names(&config) {
         Ok(names) => names,
         Err(e) => {
             let shown = shown_path(root, &config.loops_dir);
-            return (
-                Vec::new(),
-                Diagnostic::whole_file(&shown, format!("failed to list loop files: {e}")).into(),
-            );
+            return Checked {
+                errors: Diagnostic::whole_file(&shown, format!("failed to list loop files: {e}"))
+                    .into(),
+                ..Checked::default()
+            };
         }
     };
-    let mut all = Vec::new();
-    let mut ok = Vec::new();
+    let mut checked = Checked::default();
     for name in names {
-        match loop_plan(&config, &name) {
-            Ok(_) => ok.push(name),
-            Err(Diagnostics(found)) => all.extend(found),
+        let (plan, mut warnings) = checked_loop_plan(&config, &name);
+        checked.warnings.append(&mut warnings);
+        match plan {
+            Ok(_) => checked.valid.push(name),
+            Err(Diagnostics(found)) => checked.errors.0.extend(found),
         }
     }
-    (ok, Diagnostics(all))
+    checked
 }
 
 /// The largest config or loop file read: far beyond any real one.

@@ -21,7 +21,10 @@ pub mod template;
 
 pub use daemon::DaemonConfig;
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use load::{any_loop_plan, check_all, daemon_config, loop_names, loop_plan};
+pub use load::{
+    Checked, any_loop_plan, check_all, check_files, checked_loop_plan, daemon_config, loop_names,
+    loop_plan,
+};
 pub use logs::{LogPlan, LogSource};
 pub use notify::NotifyPlan;
 pub use plan::{LoopPlan, SuitePlan};

@@ -170,6 +170,9 @@ pub fn validate(
         }
         match secret::resolve(source.get_ref(), root) {
             Ok(value) => {
+                if let Some(warning) = secret::short_warning(key.get_ref(), &value) {
+                    check.warn(source.span(), warning);
+                }
                 secrets.insert(key.get_ref().clone(), value);
             }
             Err(message) => check.error(

@@ -140,7 +140,16 @@ fn probe_plan(
     }
     let url = check.template(&raw.url, known);
     if let Some(url) = &url {
+        let errors = check.diagnostics.len();
         check_url(&raw.url, url, samples, schemes, check);
+        // The handshake's own parser is stricter than the url crate: ask it too, with the
+        // real secrets filled in, so `check` passes only what the probe can connect to.
+        if kind == "websocket"
+            && check.diagnostics.len() == errors
+            && let Err(e) = crate::probe::websocket::handshake_url(&url.render(samples))
+        {
+            check.error(raw.url.span(), format!("not a valid WebSocket url ({e})"));
+        }
     }
     let headers: Vec<(String, Template)> = raw
         .headers

@@ -156,7 +156,7 @@ pub const TABLES: &[Table] = &[
             &[
                 "`[secrets]`",
                 "",
-                "`name = { env = \"VAR\" }` or `{ file = \"path\" }`: resolved at load, masked as `***` everywhere greenloop writes",
+                "`name = { env = \"VAR\" }` or `{ file = \"path\" }` (a regular file of at most 64 KiB): resolved at load, masked as `***` in every form everywhere greenloop writes (see [Secrets](#secrets))",
             ],
             &[
                 "`[env]`",

@@ -10,4 +10,4 @@ mod spec;
 
 pub use checks::{WsReport, run_websocket};
 pub use connection::{ConnectionReport, FlowEnd, Handshake, SeenEvent};
-pub use spec::WsProbeSpec;
+pub use spec::{WsProbeSpec, handshake_url};

@@ -3,7 +3,7 @@
 //! A suite may print gigabytes; greenloop keeps a bounded head on disk, a bounded tail in
 //! memory, and counts the rest. The head is written as it arrives (so a crash still leaves a
 //! useful log); the tail is written at the end after a marker line that says how much was cut.
-//! [`drain`] reads stdout and stderr concurrently, redacts each, and feeds the log.
+//! [`drain`] reads stdout and stderr concurrently, redacts them, and feeds the log.
 
 use std::io;
 use std::path::Path;
@@ -167,9 +167,11 @@ impl CappedLog {
     }
 }
 
-/// Reads stdout and stderr concurrently into `log` through one redactor each, until both close
-/// or, once `exited` is cancelled, [`PIPE_GRACE`] passes; returns the bytes read and whether
-/// the pipes were still open then.
+/// Reads stdout and stderr concurrently into `log`, until both close or, once `exited` is
+/// cancelled, [`PIPE_GRACE`] passes; returns the bytes read and whether the pipes were still
+/// open then. Each pipe is masked on its own and the log they make is masked again (see
+/// [`crate::redact::InterleavedRedactor`]), so a read boundary or the other pipe's output in
+/// between never lets a secret through.
 pub(crate) async fn drain(
     pipes: [Receiver; 2],
     log: &mut CappedLog,
@@ -179,7 +181,7 @@ pub(crate) async fn drain(
     exited: &CancellationToken,
 ) -> (u64, bool) {
     let [mut stdout, mut stderr] = pipes;
-    let mut redactors = [redactor.stream(), redactor.stream()];
+    let mut masker = redactor.interleaved();
     // One buffer per pipe, because both reads are in flight at once.
     let mut buffers = [vec![0; READ_CHUNK], vec![0; READ_CHUNK]];
     let mut open = [true, true];
@@ -209,16 +211,14 @@ pub(crate) async fn drain(
                     u64::try_from(since_start).unwrap_or(u64::MAX),
                     Ordering::Relaxed,
                 );
-                let clean = redactors[index].push(&buffers[index][..n]);
+                let clean = masker.push(index, &buffers[index][..n]);
                 log.write(&clean).await;
             }
             // EOF; a read error on a pipe cannot be retried, so it ends that stream too.
             _ => open[index] = false,
         }
     };
-    for redactor in &mut redactors {
-        log.write(&redactor.finish()).await;
-    }
+    log.write(&masker.finish()).await;
     (total, leaked)
 }
 

@@ -170,14 +170,16 @@ fn expects_junit(suite: &SuitePlan, ctx: &SuiteContext) -> bool {
             .any(|t| t.names().any(|n| n == "junit"))
 }
 
-/// JUnit files the suite wrote into greenloop's own log directory are greenloop's to publish,
-/// so any secret in them is masked once they have been read.
-fn redact_own_files(files: &[PathBuf], logs_dir: &Path, redactor: &Redactor) {
+/// JUnit files the suite wrote under greenloop's reports directory (its iteration's logs, or
+/// anywhere else there) are greenloop's to publish, so once read they are rewritten with every
+/// form of every secret masked, atomically. Files elsewhere belong to the user and are left
+/// alone.
+fn redact_own_files(files: &[PathBuf], reports_dir: &Path, redactor: &Redactor) {
     if redactor.is_empty() {
         return;
     }
-    for file in files.iter().filter(|f| f.starts_with(logs_dir)) {
-        if let Ok(bytes) = std::fs::read(file) {
+    for file in files.iter().filter(|f| f.starts_with(reports_dir)) {
+        if let Ok(bytes) = crate::regular::read(file, u64::MAX) {
             let masked = redactor.bytes(&bytes);
             if masked != bytes
                 && let Err(e) = write_atomic(file, &masked)
@@ -200,9 +202,9 @@ async fn read_results(
     expected_at: Option<String>,
 ) -> super::ingest::Ingested {
     let name = suite.name.clone();
-    let (root, logs_dir, redactor) = (
+    let (root, reports_dir, redactor) = (
         ctx.config.root.clone(),
-        ctx.logs_dir.clone(),
+        ctx.config.reports_dir.clone(),
         ctx.redactor.clone(),
     );
     let process_run = run.clone();
@@ -210,7 +212,7 @@ async fn read_results(
         let mut junit = find_junit(&pattern, started);
         junit.expected_at = expected_at;
         let ingested = ingest(&name, &process_run, &junit, &root, &redactor);
-        redact_own_files(&junit.fresh, &logs_dir, &redactor);
+        redact_own_files(&junit.fresh, &reports_dir, &redactor);
         ingested
     });
     match tokio::time::timeout(suite.timeout, reading).await {

@@ -5,6 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Every form a secret can take in output, and an oracle that finds what is left of one: the
+/// masker's own test encoders, shared.
+#[path = "../../src/redact/test_forms.rs"]
+pub mod forms;
+
 /// A temporary greenloop root.
 pub struct Root {
     pub dir: tempfile::TempDir,
@@ -98,6 +103,23 @@ impl Root {
         files.sort();
         files
     }
+}
+
+/// Every file under `dir` (relative to the root), with its bytes, sorted by path.
+pub fn files_under(root: &Path, dir: &str) -> Vec<(String, Vec<u8>)> {
+    let base = root.join(dir);
+    let mut files = Vec::new();
+    if base.exists() {
+        walk(&base, &base, &mut files);
+    }
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let bytes = std::fs::read(base.join(&file)).unwrap();
+            (format!("{dir}/{file}"), bytes)
+        })
+        .collect()
 }
 
 fn walk(base: &Path, dir: &Path, files: &mut Vec<String>) {

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, http};
 
-use super::spec::WsProbeSpec;
+use super::spec::{WsProbeSpec, handshake_url};
 use crate::redact::Redactor;
 
 /// How many events one connection remembers; a server flooding unexpected events cannot grow
@@ -230,11 +230,11 @@ pub(super) async fn run_connection(spec: &WsProbeSpec) -> ConnectionReport {
 /// The upgrade request with the spec's headers.
 fn build_request(spec: &WsProbeSpec) -> Result<http::Request<()>, String> {
     let redactor = &spec.redactor;
-    let mut request = spec
-        .url
-        .as_str()
+    let invalid = |error: String| redactor.mask(format!("invalid url: {error}"));
+    let mut request = handshake_url(&spec.url)
+        .map_err(invalid)?
         .into_client_request()
-        .map_err(|error| redactor.mask(format!("invalid url: {error}")))?;
+        .map_err(|error| invalid(error.to_string()))?;
     for (name, value) in &spec.headers {
         let header = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| redactor.mask(format!("invalid header name `{name}`")))?;
