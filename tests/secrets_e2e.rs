@@ -86,7 +86,11 @@ fn request(port: u16, method: &str, path: &str) -> (u16, Vec<u8>) {
         let url = format!("http://127.0.0.1:{port}{path}");
         let client = reqwest::Client::new();
         let request = match method {
-            "POST" => client.post(url),
+            // A JSON trigger, as the CLI and the dashboard send it.
+            "POST" => client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body("{}"),
             _ => client.get(url),
         };
         match request.send().await {
